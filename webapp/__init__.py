@@ -1,0 +1,75 @@
+"""The Flask application for simulated-client interview practice and assessment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import build_config
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure an app instance (defaults < environment < ``test_config``)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(build_config(app.instance_path, os.environ, test_config))
+    os.makedirs(app.config["DATA_DIR"], exist_ok=True)
+    init_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    from webapp.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from webapp import models  # noqa: F401  (register the tables with the metadata)
+    from webapp.auth.services import load_user_from_session
+    from webapp.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_from_session)
+    from webapp.jobs import init_queue
+
+    init_queue(app)
+
+
+def _migrations_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def register_blueprints(app: Flask) -> None:
+    from webapp.admin import bp as admin_bp
+    from webapp.auth import bp as auth_bp
+    from webapp.home import bp as home_bp
+    from webapp.library import bp as library_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(library_bp, url_prefix="/library")
+
+
+def register_hooks(app: Flask) -> None:
+    from webapp.access import enforce_access, public
+    from webapp.errors import register_error_handlers
+    from webapp.home.navigation import navigation
+    from webapp.security import set_security_headers
+
+    public(app.view_functions["static"])
+    app.before_request(enforce_access)
+    app.after_request(set_security_headers)
+    register_error_handlers(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["navigation"] = navigation

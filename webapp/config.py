@@ -1,0 +1,146 @@
+"""Configuration: documented defaults, overridden by the environment, then by tests.
+
+Every setting the app reads lives here.  Two modes:
+
+* **embedded** (default): SQLite in ``DATA_DIR``, Huey on a SQLite file beside it, an
+  in-process worker, a secret key generated once into the instance folder.
+* **production** (``APP_ENV=production``): nothing is guessed.  ``SECRET_KEY`` must be
+  given, demo data is never loaded, session cookies are marked secure.
+
+| variable          | default                         | meaning                                          |
+|-------------------|---------------------------------|--------------------------------------------------|
+| APP_ENV           | embedded                        | ``embedded`` or ``production``                   |
+| SECRET_KEY        | generated into instance/        | signs sessions and CSRF tokens                   |
+| DATA_DIR          | instance/                       | recordings, transcripts, models, the queue file  |
+| DATABASE_URL      | sqlite:///DATA_DIR/app.db       | SQLAlchemy URL (``postgresql+psycopg://…``)      |
+| QUEUE_URL         | sqlite:///DATA_DIR/queue.db     | Huey storage: sqlite, ``redis://``, ``postgresql://`` |
+| EMBEDDED_WORKER   | 1 (embedded), 0 (production)    | run Huey worker threads inside the web process   |
+| WORKER_THREADS    | 1                               | worker threads (embedded) or per worker process  |
+| HOST / PORT       | 127.0.0.1 / 8000                | where ``make run`` serves                        |
+| LOGIN_RATE_LIMIT  | 10 per minute;50 per hour       | per client address, on POST /login               |
+| RATELIMIT_STORAGE_URI | memory://                   | Flask-Limiter storage (``redis://`` when scaled)  |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+EMBEDDED = "embedded"
+PRODUCTION = "production"
+
+SECRET_KEY_FILE = "secret_key"
+
+DEFAULTS: dict[str, Any] = {
+    "APP_ENV": EMBEDDED,
+    "HOST": "127.0.0.1",
+    "PORT": 8000,
+    "WORKER_THREADS": 1,
+    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
+    # argon2id parameters (OWASP: m >= 19 MiB, t >= 2).  Raising them makes existing
+    # hashes re-hash on the next successful login.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 4,
+    "DEMO_PASSWORD": "practice-makes-better",
+    "VIGNETTE_DIR": str(Path(__file__).resolve().parent.parent / "vignettes"),
+    "QUEUE_IMMEDIATE": False,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+}
+
+# Environment variables read as-is (strings) or converted by the named function.
+_ENV_CASTS: dict[str, Any] = {
+    "APP_ENV": str,
+    "SECRET_KEY": str,
+    "DATA_DIR": str,
+    "DATABASE_URL": str,
+    "QUEUE_URL": str,
+    "HOST": str,
+    "PORT": int,
+    "WORKER_THREADS": int,
+    "LOGIN_RATE_LIMIT": str,
+    "RATELIMIT_STORAGE_URI": str,
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+def _env_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return the settings given in the environment, converted to their types."""
+    found: dict[str, Any] = {}
+    for name, cast in _ENV_CASTS.items():
+        if environ.get(name):
+            try:
+                found[name] = cast(environ[name])
+            except ValueError as exc:
+                raise ConfigError(f"{name}={environ[name]!r} is not valid: {exc}") from exc
+    if environ.get("EMBEDDED_WORKER"):
+        found["EMBEDDED_WORKER"] = _env_bool(environ["EMBEDDED_WORKER"])
+    return found
+
+
+def build_config(
+    instance_path: str, environ: Mapping[str, str], overrides: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Merge defaults, environment and overrides, then derive the dependent settings."""
+    config: dict[str, Any] = dict(DEFAULTS)
+    config.update(read_environment(environ))
+    config.update(overrides or {})
+    if config["APP_ENV"] not in {EMBEDDED, PRODUCTION}:
+        raise ConfigError(f"APP_ENV must be '{EMBEDDED}' or '{PRODUCTION}', not {config['APP_ENV']!r}")
+    is_production = config["APP_ENV"] == PRODUCTION
+    data_dir = Path(config.get("DATA_DIR") or instance_path).resolve()
+    config["DATA_DIR"] = str(data_dir)
+    config.setdefault("EMBEDDED_WORKER", not is_production)
+    config.setdefault("SESSION_COOKIE_SECURE", is_production)
+    config.setdefault("REMEMBER_COOKIE_SECURE", is_production)
+    config.setdefault("QUEUE_URL", f"sqlite:///{data_dir / 'queue.db'}")
+    database_url = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'app.db'}"
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+    if not config.get("SECRET_KEY"):
+        if is_production:
+            raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production).")
+        config["SECRET_KEY"] = load_or_create_secret_key(Path(instance_path))
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgres://`` and ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_or_create_secret_key(instance_dir: Path) -> str:
+    """Read the instance's secret key, generating it (mode 0600) on first use."""
+    path = instance_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: if two processes race on first start, one wins and the other reads its key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

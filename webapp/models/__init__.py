@@ -1,0 +1,21 @@
+"""ORM models, one module per aggregate.  Importing this package registers them all."""
+
+from webapp.models.audit import AuditAction, AuditEvent
+from webapp.models.job import Job, JobStatus
+from webapp.models.user import ROLE_LABELS, Cohort, Role, User, UserRole, new_session_token
+from webapp.models.vignette import Vignette, VignetteVersion
+
+__all__ = [
+    "AuditAction",
+    "AuditEvent",
+    "Cohort",
+    "Job",
+    "JobStatus",
+    "ROLE_LABELS",
+    "Role",
+    "User",
+    "UserRole",
+    "Vignette",
+    "VignetteVersion",
+    "new_session_token",
+]
