@@ -54,6 +54,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SECRET_KEY": "e2e-secret",
         "PORT": str(port),
         "HOST": "127.0.0.1",
+        # every test logs in from 127.0.0.1; the default limit would throttle the suite
+        "LOGIN_RATE_LIMIT": "1000 per minute",
     }
     env.pop("TEST_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import io
+import itertools
 import shutil
 from fractions import Fraction
 from pathlib import Path
@@ -24,8 +25,12 @@ from webapp.audio import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
-CANARIES = ("CANARY-TITLE-7f3a", "CANARY-ARTIST-Jane-Doe", "CANARY-COMMENT-cohort-B",
-            "CANARY-FILENAME-9c1e")
+CANARIES = (
+    "CANARY-TITLE-7f3a",
+    "CANARY-ARTIST-Jane-Doe",
+    "CANARY-COMMENT-cohort-B",
+    "CANARY-FILENAME-9c1e",
+)
 
 
 @pytest.fixture
@@ -126,7 +131,10 @@ def test_process_recording_writes_uuid_named_playback_and_recognition_files(
     recognition = audio.probe(result.recognition_path, max_seconds=60)
     assert (playback.format, playback.codec, playback.channels) == ("ogg", "opus", 1)
     assert (recognition.codec, recognition.sample_rate, recognition.channels) == (
-        "pcm_s16le", 16000, 1)
+        "pcm_s16le",
+        16000,
+        1,
+    )
     assert playback.duration_seconds == pytest.approx(result.info.duration_seconds, abs=0.05)
 
 
@@ -195,7 +203,7 @@ def test_concatenated_mediarecorder_chunks_decode(tmp_path: Path) -> None:
     data = (FIXTURES / "dialogue.webm").read_bytes()
     cuts = [0, 4000, 15000, len(data)]  # arbitrary byte offsets, like timeslice blobs
     chunks = []
-    for i, (start, end) in enumerate(zip(cuts, cuts[1:], strict=False)):
+    for i, (start, end) in enumerate(itertools.pairwise(cuts)):
         chunks.append(tmp_path / f"chunk-{i}")
         chunks[-1].write_bytes(data[start:end])
     info = audio.concatenate_chunks(chunks, tmp_path / "joined.webm", max_seconds=60)
@@ -212,8 +220,9 @@ def test_concatenation_that_does_not_decode_leaves_no_file(tmp_path: Path) -> No
 
 def test_save_stream_copies_in_chunks(tmp_path: Path) -> None:
     payload = (FIXTURES / "dialogue.webm").read_bytes()
-    saved = audio.save_stream(io.BytesIO(payload), tmp_path, max_bytes=len(payload),
-                              chunk_size=1000)
+    saved = audio.save_stream(
+        io.BytesIO(payload), tmp_path, max_bytes=len(payload), chunk_size=1000
+    )
     assert saved.read_bytes() == payload and saved.parent == tmp_path
 
 

@@ -30,7 +30,11 @@ def test_base_model_is_joined_once_and_verified(data_dir: Path) -> None:
     path = transcription.ensure_base_model(data_dir)
     assert path == data_dir / "models" / "whisper-base"
     assert sorted(p.name for p in path.iterdir()) == [
-        "config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
+        "config.json",
+        "model.bin",
+        "tokenizer.json",
+        "vocabulary.txt",
+    ]
     assert (path / "model.bin").stat().st_size == 2 * 72608766
     mtime = (path / "model.bin").stat().st_mtime_ns
     assert transcription.ensure_base_model(data_dir) == path
@@ -71,8 +75,13 @@ def test_default_model_is_base_when_installed() -> None:
 @pytest.mark.slow
 def test_tiny_en_transcribes_dialogue_with_words_and_speakers(data_dir: Path) -> None:
     progress: list[float] = []
-    result = transcription.transcribe(FIXTURES / "dialogue.webm", model_name="tiny.en",
-                                      data_dir=data_dir, threads=2, progress=progress.append)
+    result = transcription.transcribe(
+        FIXTURES / "dialogue.webm",
+        model_name="tiny.en",
+        data_dir=data_dir,
+        threads=2,
+        progress=progress.append,
+    )
     words = words_of(result.text)
     for expected in ("name", "sam", "social", "worker", "quiet", "school", "week"):
         assert expected in words
@@ -84,15 +93,17 @@ def test_tiny_en_transcribes_dialogue_with_words_and_speakers(data_dir: Path) ->
 
 @pytest.mark.slow
 def test_tiny_en_transcribes_real_human_speech(data_dir: Path) -> None:
-    result = transcription.transcribe(FIXTURES / "jfk.ogg", model_name="tiny.en",
-                                      data_dir=data_dir, threads=2)
+    result = transcription.transcribe(
+        FIXTURES / "jfk.ogg", model_name="tiny.en", data_dir=data_dir, threads=2
+    )
     assert "ask not what your country can do for you" in " ".join(words_of(result.text))
 
 
 @pytest.mark.slow
 def test_base_model_transcribes_real_human_speech(data_dir: Path) -> None:
-    result = transcription.transcribe(FIXTURES / "jfk.ogg", model_name="base",
-                                      data_dir=data_dir, threads=2)
+    result = transcription.transcribe(
+        FIXTURES / "jfk.ogg", model_name="base", data_dir=data_dir, threads=2
+    )
     assert result.model == str(data_dir / "models" / "whisper-base")
     assert "ask what you can do for your country" in " ".join(words_of(result.text))
 
