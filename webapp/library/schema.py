@@ -53,19 +53,24 @@ def _field_name(error: jsonschema.ValidationError) -> str:
 
 
 def _message(error: jsonschema.ValidationError) -> str:
-    messages = {
-        "required": "is required but missing",
-        "minLength": f"is too short (at least {error.validator_value} characters)",
-        "maxLength": f"is too long (at most {error.validator_value} characters)",
-        "minItems": f"needs at least {error.validator_value} item(s)",
+    limit = error.validator_value
+    kind = str(error.validator)
+    if kind == "required":
+        return "is required but missing"
+    if kind == "type":
+        return f"must be of type {limit}, not {type(error.instance).__name__}"
+    if kind == "enum":
+        return "must be one of " + ", ".join(map(str, limit))
+    templates = {
+        "minLength": "is too short (at least {} characters)",
+        "maxLength": "is too long (at most {} characters)",
+        "minItems": "needs at least {} item(s)",
+        "minimum": "must be at least {}",
+        "maximum": "must be at most {}",
         "pattern": "must be lowercase words joined by hyphens, e.g. 'home-visit'",
-        "enum": "must be one of " + ", ".join(map(str, error.validator_value or [])),
-        "minimum": f"must be at least {error.validator_value}",
-        "maximum": f"must be at most {error.validator_value}",
     }
-    if error.validator == "type":
-        return f"must be of type {error.validator_value}, not {type(error.instance).__name__}"
-    return messages.get(str(error.validator), error.message)
+    template = templates.get(kind)
+    return template.format(limit) if template else error.message
 
 
 def read_document(path: Path) -> tuple[Any, list[Problem]]:

@@ -48,7 +48,9 @@ class Cohort(db.Model):
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
-    members: so.WriteOnlyMapped[User] = so.relationship(back_populates="cohort")
+    members: so.WriteOnlyMapped[User] = so.relationship(
+        back_populates="cohort", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<Cohort {self.name!r}>"
