@@ -37,6 +37,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check webapp rating tests benchmarks
 	$(BIN)/ruff format --check webapp rating
 	$(BIN)/mypy
+	$(BIN)/mypy --strict rating
 
 test: $(VENV)/.dev-installed chromium lint
 	$(BIN)/python -m pytest

@@ -100,8 +100,13 @@ def make_user(app: Flask) -> Callable[..., int]:
     """Create a user and return its id: ``make_user(Role.RATER, email=...)``."""
     counter = iter(range(1, 10_000))
 
-    def build(*roles: Role, email: str | None = None, name: str | None = None,
-              cohort_id: int | None = None, password: str = PASSWORD) -> int:  # fmt: skip
+    def build(
+        *roles: Role,
+        email: str | None = None,
+        name: str | None = None,
+        cohort_id: int | None = None,
+        password: str = PASSWORD,
+    ) -> int:
         number = next(counter)
         with app.app_context():
             details = UserDetails(

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from webapp.admin.services import UserDetails, create_cohort, create_user, get_cohort_by_name, parse_roles
+from webapp.admin.services import (
+    UserDetails,
+    create_cohort,
+    create_user,
+    get_cohort_by_name,
+    parse_roles,
+)
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Cohort, User
@@ -59,7 +65,13 @@ def list_cohorts_command() -> None:
 @users_cli.command("create")
 @click.option("--email", required=True, help="Login email (unique).")
 @click.option("--name", required=True, help="The person's name.")
-@click.option("--role", "roles", multiple=True, required=True, help="trainee, actor, rater, educator or admin; repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="trainee, actor, rater, educator or admin; repeat for several.",
+)
 @click.option("--cohort", default=None, help="Cohort name (for trainees).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(
@@ -119,7 +131,7 @@ def load_demo_command() -> None:
     except (DemoRefused, DomainError) as error:
         fail(str(error))
     db.session.commit()
-    click.echo("Demo data loaded. Logins (password: %s):" % current_app.config["DEMO_PASSWORD"])
+    click.echo(f"Demo data loaded. Logins (password: {current_app.config['DEMO_PASSWORD']}):")
     for email, roles in logins:
         click.echo(f"  {email:<32} {roles}")
 

@@ -7,18 +7,18 @@ Every setting the app reads lives here.  Two modes:
 * **production** (``APP_ENV=production``): nothing is guessed.  ``SECRET_KEY`` must be
   given, demo data is never loaded, session cookies are marked secure.
 
-| variable          | default                         | meaning                                          |
-|-------------------|---------------------------------|--------------------------------------------------|
-| APP_ENV           | embedded                        | ``embedded`` or ``production``                   |
-| SECRET_KEY        | generated into instance/        | signs sessions and CSRF tokens                   |
-| DATA_DIR          | instance/                       | recordings, transcripts, models, the queue file  |
-| DATABASE_URL      | sqlite:///DATA_DIR/app.db       | SQLAlchemy URL (``postgresql+psycopg://…``)      |
-| QUEUE_URL         | sqlite:///DATA_DIR/queue.db     | Huey storage: sqlite, ``redis://``, ``postgresql://`` |
-| EMBEDDED_WORKER   | 1 (embedded), 0 (production)    | run Huey worker threads inside the web process   |
-| WORKER_THREADS    | 1                               | worker threads (embedded) or per worker process  |
-| HOST / PORT       | 127.0.0.1 / 8000                | where ``make run`` serves                        |
-| LOGIN_RATE_LIMIT  | 10 per minute;50 per hour       | per client address, on POST /login               |
-| RATELIMIT_STORAGE_URI | memory://                   | Flask-Limiter storage (``redis://`` when scaled)  |
+Settings read from the environment (README has the full table):
+
+- ``APP_ENV``: ``embedded`` (default) or ``production``
+- ``SECRET_KEY``: signs sessions and CSRF tokens; generated into instance/ when embedded
+- ``DATA_DIR``: recordings, transcripts, models, the queue file (default: instance/)
+- ``DATABASE_URL``: SQLAlchemy URL (default ``sqlite:///DATA_DIR/app.db``)
+- ``QUEUE_URL``: Huey storage, ``sqlite:///…`` (default), ``redis://…``, ``postgresql://…``
+- ``EMBEDDED_WORKER``: worker threads inside the web process (default on when embedded)
+- ``WORKER_THREADS``: threads per worker (default 1)
+- ``HOST`` / ``PORT``: where ``make run`` serves (default 127.0.0.1:8000)
+- ``LOGIN_RATE_LIMIT``: per client address on POST /login (default 10/minute, 50/hour)
+- ``RATELIMIT_STORAGE_URI``: Flask-Limiter storage (``memory://``; ``redis://`` at scale)
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 EMBEDDED = "embedded"
 PRODUCTION = "production"
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 DEFAULTS: dict[str, Any] = {
     "APP_ENV": EMBEDDED,
@@ -104,7 +104,9 @@ def build_config(
     config.update(read_environment(environ))
     config.update(overrides or {})
     if config["APP_ENV"] not in {EMBEDDED, PRODUCTION}:
-        raise ConfigError(f"APP_ENV must be '{EMBEDDED}' or '{PRODUCTION}', not {config['APP_ENV']!r}")
+        raise ConfigError(
+            f"APP_ENV must be '{EMBEDDED}' or '{PRODUCTION}', not {config['APP_ENV']!r}"
+        )
     is_production = config["APP_ENV"] == PRODUCTION
     data_dir = Path(config.get("DATA_DIR") or instance_path).resolve()
     config["DATA_DIR"] = str(data_dir)

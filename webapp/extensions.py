@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_limiter import Limiter
@@ -16,6 +16,12 @@ from flask_wtf import CSRFProtect
 from webapp.orm import Base
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass ``Model``; type checkers see the typed declarative base behind it.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -186,9 +186,7 @@ def _progress_reporter(job_id: int) -> Callable[[float], None]:
         share = min(max(float(share), 0.0), 1.0)
         with db.engine.begin() as connection:
             connection.execute(
-                sa.update(Job)
-                .where(Job.id == job_id)
-                .values(progress=share, heartbeat_at=utcnow())
+                sa.update(Job).where(Job.id == job_id).values(progress=share, heartbeat_at=utcnow())
             )
 
     return report

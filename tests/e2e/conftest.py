@@ -36,7 +36,7 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 120
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url + "/login", timeout=2):  # noqa: S310 - loopback
+            with urllib.request.urlopen(url + "/login", timeout=2):
                 return
         except OSError:
             time.sleep(0.25)
@@ -60,7 +60,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("TEST_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)
     log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "webapp"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"

@@ -104,7 +104,7 @@ def send(browser, method, url, token_page="/"):
 
 
 def expected_outcome(access, roles):
-    if access == PUBLIC or access == ANY_USER:
+    if access in (PUBLIC, ANY_USER):
         return "allowed"
     return "allowed" if roles & access else "denied"
 
@@ -134,7 +134,9 @@ def test_each_role_gets_exactly_its_routes(app, url_args, make_user, role):
         if outcome == "denied":
             assert response.status_code in (403, 404), f"{role} reached {endpoint}"
         else:
-            assert response.status_code in (200, 302), f"{role} refused {endpoint}: {response.status_code}"
+            assert response.status_code in (200, 302), (
+                f"{role} refused {endpoint}: {response.status_code}"
+            )
             assert not response.headers.get("Location", "").startswith("/login"), endpoint
 
 

@@ -11,7 +11,9 @@ from webapp.models import AuditEvent, Cohort, Role, User
 def user_by_email(app, email):
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == email))
-        return (user.id, user.name, sorted(user.roles), user.cohort_id, user.active) if user else None
+        return (
+            (user.id, user.name, sorted(user.roles), user.cohort_id, user.active) if user else None
+        )
 
 
 def test_admin_creates_a_user_with_roles_and_cohort(app, login_as, make_cohort, form_post):
@@ -20,8 +22,13 @@ def test_admin_creates_a_user_with_roles_and_cohort(app, login_as, make_cohort, 
     response = form_post(
         admin,
         "/admin/users/new",
-        {"email": "New@Example.test", "name": "Nia New", "roles": ["trainee", "actor"],
-         "cohort": str(cohort_id), "password": "a long enough secret"},  # fmt: skip
+        {
+            "email": "New@Example.test",
+            "name": "Nia New",
+            "roles": ["trainee", "actor"],
+            "cohort": str(cohort_id),
+            "password": "a long enough secret",
+        },
         "/admin/users/new",
     )
     assert response.status_code == 302
@@ -30,14 +37,21 @@ def test_admin_creates_a_user_with_roles_and_cohort(app, login_as, make_cohort, 
     assert "Nia New" in admin.get("/admin/users").get_data(as_text=True)
 
 
-def test_duplicate_email_gets_a_clear_message_and_nothing_changes(app, login_as, make_user, form_post):
+def test_duplicate_email_gets_a_clear_message_and_nothing_changes(
+    app, login_as, make_user, form_post
+):
     make_user(Role.TRAINEE, email="taken@example.test")
     admin, _ = login_as(Role.ADMIN)
     response = form_post(
         admin,
         "/admin/users/new",
-        {"email": "taken@example.test", "name": "Someone", "roles": ["rater"], "cohort": "",
-         "password": "a long enough secret"},  # fmt: skip
+        {
+            "email": "taken@example.test",
+            "name": "Someone",
+            "roles": ["rater"],
+            "cohort": "",
+            "password": "a long enough secret",
+        },
         "/admin/users/new",
     )
     assert response.status_code == 409
@@ -49,10 +63,11 @@ def test_duplicate_email_gets_a_clear_message_and_nothing_changes(app, login_as,
 def test_user_without_role_is_refused(login_as, form_post):
     admin, _ = login_as(Role.ADMIN)
     response = form_post(
-        admin, "/admin/users/new",
+        admin,
+        "/admin/users/new",
         {"email": "x@example.test", "name": "X", "cohort": "", "password": "a long enough secret"},
         "/admin/users/new",
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert "Choose at least one role" in response.get_data(as_text=True)
 
@@ -60,11 +75,17 @@ def test_user_without_role_is_refused(login_as, form_post):
 def test_unknown_cohort_is_refused(login_as, form_post):
     admin, _ = login_as(Role.ADMIN)
     response = form_post(
-        admin, "/admin/users/new",
-        {"email": "x@example.test", "name": "X", "roles": ["trainee"], "cohort": "999",
-         "password": "a long enough secret"},
+        admin,
         "/admin/users/new",
-    )  # fmt: skip
+        {
+            "email": "x@example.test",
+            "name": "X",
+            "roles": ["trainee"],
+            "cohort": "999",
+            "password": "a long enough secret",
+        },
+        "/admin/users/new",
+    )
     assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
 
@@ -74,10 +95,16 @@ def test_admin_edits_roles_and_cohort(app, login_as, make_user, make_cohort, for
     user_id = make_user(Role.TRAINEE, email="t@example.test")
     admin, _ = login_as(Role.ADMIN)
     response = form_post(
-        admin, f"/admin/users/{user_id}",
-        {"email": "t@example.test", "name": "Renamed", "roles": ["trainee", "rater"], "cohort": str(cohort_id)},
+        admin,
         f"/admin/users/{user_id}",
-    )  # fmt: skip
+        {
+            "email": "t@example.test",
+            "name": "Renamed",
+            "roles": ["trainee", "rater"],
+            "cohort": str(cohort_id),
+        },
+        f"/admin/users/{user_id}",
+    )
     assert response.status_code == 302
     assert user_by_email(app, "t@example.test")[1:4] == ("Renamed", ["rater", "trainee"], cohort_id)
     with app.app_context():
@@ -89,9 +116,13 @@ def test_admin_edits_roles_and_cohort(app, login_as, make_user, make_cohort, for
 
 def test_admin_cannot_deactivate_themselves(app, login_as, form_post):
     admin, admin_id = login_as(Role.ADMIN)
-    response = form_post(admin, f"/admin/users/{admin_id}/deactivate", {}, f"/admin/users/{admin_id}")
+    response = form_post(
+        admin, f"/admin/users/{admin_id}/deactivate", {}, f"/admin/users/{admin_id}"
+    )
     assert response.status_code == 302
-    assert "cannot deactivate your own account" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "cannot deactivate your own account" in admin.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     with app.app_context():
         assert db.session.get(User, admin_id).active
 
@@ -109,7 +140,10 @@ def test_admin_resets_a_password(app, login_as, make_user, form_post, auth):
     user_id = make_user(Role.TRAINEE, email="t@example.test")
     admin, _ = login_as(Role.ADMIN)
     response = form_post(
-        admin, f"/admin/users/{user_id}/password", {"password": "another long secret"}, f"/admin/users/{user_id}"
+        admin,
+        f"/admin/users/{user_id}/password",
+        {"password": "another long secret"},
+        f"/admin/users/{user_id}",
     )
     assert response.status_code == 302
     assert auth.login("t@example.test", "another long secret").status_code == 302
@@ -117,13 +151,17 @@ def test_admin_resets_a_password(app, login_as, make_user, form_post, auth):
 
 def test_cohorts_are_created_renamed_and_duplicates_refused(app, login_as, form_post):
     admin, _ = login_as(Role.ADMIN)
-    assert form_post(admin, "/admin/cohorts", {"name": "Site A"}, "/admin/cohorts").status_code == 302
+    assert (
+        form_post(admin, "/admin/cohorts", {"name": "Site A"}, "/admin/cohorts").status_code == 302
+    )
     duplicate = form_post(admin, "/admin/cohorts", {"name": "Site A"}, "/admin/cohorts")
     assert duplicate.status_code == 409
     assert "already exists" in duplicate.get_data(as_text=True)
     with app.app_context():
         cohort_id = db.session.scalar(sa.select(Cohort.id))
-    renamed = form_post(admin, f"/admin/cohorts/{cohort_id}", {"name": "Site B"}, f"/admin/cohorts/{cohort_id}")
+    renamed = form_post(
+        admin, f"/admin/cohorts/{cohort_id}", {"name": "Site B"}, f"/admin/cohorts/{cohort_id}"
+    )
     assert renamed.status_code == 302
     assert "Site B" in admin.get("/admin/cohorts").get_data(as_text=True)
 

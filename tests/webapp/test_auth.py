@@ -130,13 +130,20 @@ def test_changing_password_ends_other_sessions_but_keeps_this_one(app, make_user
     response = form_post(
         laptop,
         "/account/password",
-        {"current_password": PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "a brand new secret",
+            "confirm": "a brand new secret",
+        },
         "/account/password",
     )
     assert response.status_code == 302
     assert laptop.get("/").status_code == 200
     assert phone.get("/").status_code == 302  # sent back to login
-    assert AuthActions(app.test_client()).login("t@example.test", "a brand new secret").status_code == 302
+    assert (
+        AuthActions(app.test_client()).login("t@example.test", "a brand new secret").status_code
+        == 302
+    )
 
 
 def test_password_change_with_wrong_current_password_changes_nothing(app, make_user, form_post):
@@ -146,7 +153,11 @@ def test_password_change_with_wrong_current_password_changes_nothing(app, make_u
     response = form_post(
         browser,
         "/account/password",
-        {"current_password": "wrong wrong", "new_password": "a brand new secret", "confirm": "a brand new secret"},
+        {
+            "current_password": "wrong wrong",
+            "new_password": "a brand new secret",
+            "confirm": "a brand new secret",
+        },
         "/account/password",
     )
     assert response.status_code == 422
@@ -160,7 +171,9 @@ def test_deactivating_a_user_ends_their_sessions(app, login_as, make_user, form_
     trainee_id = make_user(Role.TRAINEE, email="t@example.test")
     AuthActions(trainee).login("t@example.test")
     assert trainee.get("/").status_code == 200
-    response = form_post(admin, f"/admin/users/{trainee_id}/deactivate", {}, f"/admin/users/{trainee_id}")
+    response = form_post(
+        admin, f"/admin/users/{trainee_id}/deactivate", {}, f"/admin/users/{trainee_id}"
+    )
     assert response.status_code == 302
     assert trainee.get("/").status_code == 302
 
@@ -168,7 +181,11 @@ def test_deactivating_a_user_ends_their_sessions(app, login_as, make_user, form_
 def test_login_is_rate_limited(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     browser = app.test_client()
-    codes = [AuthActions(browser).login("x@example.test", "wrong password").status_code for _ in range(5)]
+    codes = [
+        AuthActions(browser).login("x@example.test", "wrong password").status_code for _ in range(5)
+    ]
     assert codes[:3] == [401, 401, 401]
     assert codes[3] == 429
-    assert "Too many attempts" in AuthActions(browser).login("x@example.test").get_data(as_text=True)
+    assert "Too many attempts" in AuthActions(browser).login("x@example.test").get_data(
+        as_text=True
+    )

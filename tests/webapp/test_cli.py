@@ -20,17 +20,39 @@ def test_cohorts_create_and_list(runner):
 def test_users_create_reads_the_password_from_stdin(app, runner):
     runner.invoke(args=["cohorts", "create", "Site A"])
     result = runner.invoke(
-        args=["users", "create", "--email", "T@Example.test", "--name", "Tess",
-              "--role", "trainee", "--role", "actor", "--cohort", "Site A", "--password-stdin"],
+        args=[
+            "users",
+            "create",
+            "--email",
+            "T@Example.test",
+            "--name",
+            "Tess",
+            "--role",
+            "trainee",
+            "--role",
+            "actor",
+            "--cohort",
+            "Site A",
+            "--password-stdin",
+        ],
         input="a long enough secret\n",
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     listing = runner.invoke(args=["users", "list"]).output
     assert "t@example.test\tTess\tactor,trainee\tSite A\tactive" in listing
 
 
 def create(runner, *extra, password="a long enough secret"):
-    args = ["users", "create", "--email", "x@example.test", "--name", "X", *extra, "--password-stdin"]
+    args = [
+        "users",
+        "create",
+        "--email",
+        "x@example.test",
+        "--name",
+        "X",
+        *extra,
+        "--password-stdin",
+    ]
     return runner.invoke(args=args, input=password + "\n")
 
 
@@ -52,7 +74,9 @@ def test_users_create_bad_input_is_a_clear_error(app, runner):
 
 
 def test_users_create_requires_password_stdin(runner):
-    result = runner.invoke(args=["users", "create", "--email", "a@b.test", "--name", "A", "--role", "rater"])
+    result = runner.invoke(
+        args=["users", "create", "--email", "a@b.test", "--name", "A", "--role", "rater"]
+    )
     assert result.exit_code == 1
     assert "--password-stdin" in result.output
 

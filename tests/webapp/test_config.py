@@ -7,7 +7,12 @@ import stat
 import pytest
 
 from webapp import create_app
-from webapp.config import ConfigError, build_config, load_or_create_secret_key, normalise_database_url
+from webapp.config import (
+    ConfigError,
+    build_config,
+    load_or_create_secret_key,
+    normalise_database_url,
+)
 
 
 def test_embedded_default_generates_a_private_secret_key_once(tmp_path):
@@ -27,8 +32,14 @@ def test_defaults_put_everything_under_data_dir(tmp_path):
 
 
 def test_environment_overrides_defaults(tmp_path):
-    environ = {"PORT": "9001", "HOST": "0.0.0.0", "DATABASE_URL": "postgres://u@h/db",
-               "QUEUE_URL": "redis://localhost:6379/0", "SECRET_KEY": "k", "EMBEDDED_WORKER": "0"}  # fmt: skip
+    environ = {
+        "PORT": "9001",
+        "HOST": "0.0.0.0",
+        "DATABASE_URL": "postgres://u@h/db",
+        "QUEUE_URL": "redis://localhost:6379/0",
+        "SECRET_KEY": "k",
+        "EMBEDDED_WORKER": "0",
+    }
     config = build_config(str(tmp_path), environ, None)
     assert config["PORT"] == 9001 and config["HOST"] == "0.0.0.0"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
@@ -49,10 +60,13 @@ def test_production_marks_cookies_secure_and_runs_no_embedded_worker(tmp_path):
     assert config["EMBEDDED_WORKER"] is False
 
 
-@pytest.mark.parametrize(("environ", "message"), [
-    ({"APP_ENV": "staging"}, "APP_ENV must be"),
-    ({"PORT": "eighty"}, "PORT='eighty' is not valid"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"APP_ENV": "staging"}, "APP_ENV must be"),
+        ({"PORT": "eighty"}, "PORT='eighty' is not valid"),
+    ],
+)
 def test_bad_settings_are_named(tmp_path, environ, message):
     with pytest.raises(ConfigError, match=message):
         build_config(str(tmp_path), {"SECRET_KEY": "k", **environ}, None)

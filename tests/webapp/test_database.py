@@ -36,7 +36,7 @@ def test_timestamps_come_back_utc_aware(app):
 
 def test_naive_datetimes_are_refused(app):
     with app.app_context():
-        db.session.add(Cohort(name="x", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        db.session.add(Cohort(name="x", created_at=datetime(2026, 1, 1)))
         with pytest.raises(sa.exc.StatementError, match="naive datetime"):
             db.session.commit()
         db.session.rollback()
@@ -55,7 +55,9 @@ def test_deleting_a_cohort_keeps_its_members(app, make_user, make_cohort):
 def event_id(app, make_user):
     user_id = make_user(Role.ADMIN)
     with app.app_context():
-        event = record_event(AuditAction.USER_CREATED, actor=db.session.get(User, user_id), detail={"x": 1})
+        event = record_event(
+            AuditAction.USER_CREATED, actor=db.session.get(User, user_id), detail={"x": 1}
+        )
         db.session.commit()
         return event.id
 
@@ -63,7 +65,9 @@ def event_id(app, make_user):
 def test_audit_events_cannot_be_edited(app, event_id):
     with app.app_context():
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-            db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id).values(action="x"))
+            db.session.execute(
+                sa.update(AuditEvent).where(AuditEvent.id == event_id).values(action="x")
+            )
             db.session.flush()
         db.session.rollback()
 
@@ -78,11 +82,15 @@ def test_audit_events_cannot_be_deleted(app, event_id):
 
 def test_audit_actor_may_only_be_erased(app, event_id):
     with app.app_context():
-        db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id).values(actor_id=None))
+        db.session.execute(
+            sa.update(AuditEvent).where(AuditEvent.id == event_id).values(actor_id=None)
+        )
         db.session.commit()
         assert db.session.get(AuditEvent, event_id).actor_id is None
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-            db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id).values(actor_id=1))
+            db.session.execute(
+                sa.update(AuditEvent).where(AuditEvent.id == event_id).values(actor_id=1)
+            )
             db.session.flush()
         db.session.rollback()
 

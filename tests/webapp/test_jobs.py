@@ -95,10 +95,22 @@ def test_a_job_is_claimed_once(app):
 
 def test_reconciler_reruns_a_job_whose_worker_died_exactly_once(app):
     with app.app_context():
-        job = Job(kind="test-echo", subject_id=10, status=JobStatus.RUNNING, attempts=1,
-                  heartbeat_at=utcnow() - timedelta(minutes=30), started_at=utcnow())  # fmt: skip
-        fresh = Job(kind="test-echo", subject_id=11, status=JobStatus.RUNNING, attempts=1,
-                    heartbeat_at=utcnow(), started_at=utcnow())  # fmt: skip
+        job = Job(
+            kind="test-echo",
+            subject_id=10,
+            status=JobStatus.RUNNING,
+            attempts=1,
+            heartbeat_at=utcnow() - timedelta(minutes=30),
+            started_at=utcnow(),
+        )
+        fresh = Job(
+            kind="test-echo",
+            subject_id=11,
+            status=JobStatus.RUNNING,
+            attempts=1,
+            heartbeat_at=utcnow(),
+            started_at=utcnow(),
+        )
         db.session.add_all([job, fresh])
         db.session.commit()
         assert jobs.reconcile() == [job.id]

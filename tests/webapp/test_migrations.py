@@ -81,11 +81,16 @@ def test_audit_log_is_append_only_after_migrating(bare_app):
     with bare_app.app_context():
         upgrade(directory=str(MIGRATIONS))
         with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO audit_events (created_at, action, detail) "
-                "VALUES (CURRENT_TIMESTAMP, 'test', '{}')"
-            ))  # fmt: skip
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_events (created_at, action, detail) "
+                    "VALUES (CURRENT_TIMESTAMP, 'test', '{}')"
+                )
+            )
+        with (
+            pytest.raises(sa.exc.DatabaseError, match="append-only"),
+            db.engine.begin() as connection,
+        ):
             connection.execute(sa.text("DELETE FROM audit_events"))
 
 
@@ -123,9 +128,13 @@ def test_batch_migration_of_a_parent_table_keeps_child_rows(bare_app, tmp_path):
         seed_parent_and_children()
         upgrade(directory=str(directory))
         with db.engine.connect() as connection:
-            counts = [connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
-                      for t in ("users", "user_roles", "audit_events")]  # fmt: skip
-            version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            counts = [
+                connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+                for t in ("users", "user_roles", "audit_events")
+            ]
+            version = connection.execute(
+                sa.text("SELECT version_num FROM alembic_version")
+            ).scalar()
             foreign_keys = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
     assert counts == [1, 2, 1], "the table rebuild cascaded into child rows"
     assert version == "9999"
@@ -134,12 +143,17 @@ def test_batch_migration_of_a_parent_table_keeps_child_rows(bare_app, tmp_path):
 
 def seed_parent_and_children():
     with db.engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO users (id, email, name, password_hash, active, session_token, created_at) "
-            "VALUES (1, 'a@example.test', 'A', 'x', 1, 't', CURRENT_TIMESTAMP)"
-        ))
+        connection.execute(
+            sa.text(
+                "INSERT INTO users"
+                " (id, email, name, password_hash, active, session_token, created_at) "
+                "VALUES (1, 'a@example.test', 'A', 'x', 1, 't', CURRENT_TIMESTAMP)"
+            )
+        )
         connection.execute(sa.text("INSERT INTO user_roles VALUES (1, 'trainee'), (1, 'rater')"))
-        connection.execute(sa.text(
-            "INSERT INTO audit_events (created_at, actor_id, action, detail) "
-            "VALUES (CURRENT_TIMESTAMP, 1, 'test', '{}')"
-        ))  # fmt: skip
+        connection.execute(
+            sa.text(
+                "INSERT INTO audit_events (created_at, actor_id, action, detail) "
+                "VALUES (CURRENT_TIMESTAMP, 1, 'test', '{}')"
+            )
+        )

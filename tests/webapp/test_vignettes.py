@@ -82,15 +82,28 @@ BAD_DOCUMENTS = [
     ("target too long", lambda d: d.update(target_minutes=500), "target_minutes", "at most 120"),
     ("unknown difficulty", lambda d: d.update(difficulty="hard"), "difficulty", "one of"),
     ("bad slug", lambda d: d.update(slug="Bad Slug"), "slug", "lowercase"),
-    ("empty concerns", lambda d: d.update(presenting_concerns=[]), "presenting_concerns", "at least 1"),
-    ("missing disclosures", lambda d: d["actor_brief"].pop("disclosures_if_earned"),
-     "actor_brief.disclosures_if_earned", "required"),  # fmt: skip
+    (
+        "empty concerns",
+        lambda d: d.update(presenting_concerns=[]),
+        "presenting_concerns",
+        "at least 1",
+    ),
+    (
+        "missing disclosures",
+        lambda d: d["actor_brief"].pop("disclosures_if_earned"),
+        "actor_brief.disclosures_if_earned",
+        "required",
+    ),
     ("wrong type", lambda d: d.update(strengths="many"), "strengths", "type array"),
 ]
 
 
-@pytest.mark.parametrize(("label", "change", "field", "words"), BAD_DOCUMENTS, ids=[b[0] for b in BAD_DOCUMENTS])
-def test_invalid_file_names_file_and_field_and_imports_nothing(app, folder, label, change, field, words):
+@pytest.mark.parametrize(
+    ("label", "change", "field", "words"), BAD_DOCUMENTS, ids=[b[0] for b in BAD_DOCUMENTS]
+)
+def test_invalid_file_names_file_and_field_and_imports_nothing(
+    app, folder, label, change, field, words
+):
     document = broken(change)
     bad_file = write(folder, document, name=SHIPPED_FILES[0].name)
     with app.app_context():
@@ -106,18 +119,21 @@ def test_invalid_file_names_file_and_field_and_imports_nothing(app, folder, labe
 
 def test_file_name_must_match_slug(app, folder):
     write(folder, load(SHIPPED_FILES[0]), name="renamed.yaml")
-    with app.app_context(), pytest.raises(VignetteProblems, match="renamed.yaml: slug"):
+    with app.app_context(), pytest.raises(VignetteProblems, match=r"renamed\.yaml: slug"):
         import_vignettes(folder)
 
 
 def test_not_yaml_is_reported_with_its_line(app, tmp_path):
     (tmp_path / "broken.yaml").write_text("slug: x\ntitle: [unclosed\n")
-    with app.app_context(), pytest.raises(VignetteProblems, match=r"broken.yaml: line \d+: is not valid YAML"):
+    with (
+        app.app_context(),
+        pytest.raises(VignetteProblems, match=r"broken.yaml: line \d+: is not valid YAML"),
+    ):
         import_vignettes(tmp_path)
 
 
 def test_empty_folder_is_an_error(app, tmp_path):
-    with app.app_context(), pytest.raises(VignetteProblems, match="has no .yaml vignette files"):
+    with app.app_context(), pytest.raises(VignetteProblems, match=r"has no \.yaml vignette files"):
         import_vignettes(tmp_path)
 
 
@@ -218,8 +234,14 @@ def edit_form_data(document: dict, **changes) -> dict:
         "disclosures_if_earned": "\n".join(brief["disclosures_if_earned"]),
         "opening_line": brief.get("opening_line", ""),
     }
-    for name in ("character", "history", "what_they_know", "what_they_fear",
-                 "response_to_warmth", "response_to_confrontation"):  # fmt: skip
+    for name in (
+        "character",
+        "history",
+        "what_they_know",
+        "what_they_fear",
+        "response_to_warmth",
+        "response_to_confrontation",
+    ):
         data[name] = brief[name]
     data.update(changes)
     return data

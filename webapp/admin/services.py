@@ -14,7 +14,6 @@ from webapp.errors import Conflict, InvalidInput, NotFound
 from webapp.extensions import db
 from webapp.models import AuditAction, Cohort, Role, User, UserRole
 
-
 AUDITED_VALUES = frozenset({"roles", "cohort_id"})
 
 

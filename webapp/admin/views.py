@@ -212,5 +212,7 @@ def audit_log() -> Any:
     if action:
         query = query.where(AuditEvent.action == action)
     events = db.paginate(query, page=max(page, 1), per_page=AUDIT_PAGE_SIZE, error_out=False)
-    actions = db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    )
     return render_template("admin/audit.html", events=events, action=action, actions=list(actions))

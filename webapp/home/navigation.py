@@ -26,7 +26,11 @@ class NavLink:
 
 NAV_ITEMS = (
     NavItem("Home", "home.index", frozenset(Role)),
-    NavItem("Vignettes", "library.index", frozenset({Role.TRAINEE, Role.ACTOR, Role.EDUCATOR, Role.ADMIN})),
+    NavItem(
+        "Vignettes",
+        "library.index",
+        frozenset({Role.TRAINEE, Role.ACTOR, Role.EDUCATOR, Role.ADMIN}),
+    ),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
     NavItem("Cohorts", "admin.cohorts", frozenset({Role.ADMIN})),
     NavItem("Audit log", "admin.audit_log", frozenset({Role.ADMIN})),
@@ -49,6 +53,8 @@ def navigation() -> list[NavLink]:
 def _is_active(endpoint: str, blueprint: str) -> bool:
     if endpoint == request.endpoint:
         return True
-    return endpoint != "home.index" and endpoint.split(".")[0] == blueprint and endpoint.endswith(
-        "index"
+    return (
+        endpoint != "home.index"
+        and endpoint.split(".")[0] == blueprint
+        and endpoint.endswith("index")
     )

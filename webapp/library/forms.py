@@ -31,7 +31,9 @@ class VignetteForm(FlaskForm):
     history = TextAreaField("History", validators=[DataRequired()])
     what_they_know = TextAreaField("What they know", validators=[DataRequired()])
     what_they_fear = TextAreaField("What they fear", validators=[DataRequired()])
-    response_to_warmth = TextAreaField("Response to warmth and honesty", validators=[DataRequired()])
+    response_to_warmth = TextAreaField(
+        "Response to warmth and honesty", validators=[DataRequired()]
+    )
     response_to_confrontation = TextAreaField(
         "Response to blame or confrontation", validators=[DataRequired()]
     )

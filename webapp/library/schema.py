@@ -83,7 +83,9 @@ def read_document(path: Path) -> tuple[Any, list[Problem]]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        return None, [Problem(source, where, f"is not valid YAML ({getattr(error, 'problem', error)})")]
+        return None, [
+            Problem(source, where, f"is not valid YAML ({getattr(error, 'problem', error)})")
+        ]
     if not isinstance(document, dict):
         return None, [Problem(source, "(document)", "must be a mapping of field names to values")]
     problems = check_document(document, source)

@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from webapp.audit import record_event
 from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
-from webapp.library.schema import Problem, check_document, find_vignette_files, read_document, with_defaults
+from webapp.library.schema import (
+    Problem,
+    check_document,
+    find_vignette_files,
+    read_document,
+    with_defaults,
+)
 from webapp.models import AuditAction, Role, User, Vignette, VignetteVersion
 from webapp.orm import utcnow
 
@@ -94,7 +100,9 @@ def save_document(document: dict[str, Any], *, source: str, user: User | None = 
         outcome, action = "versioned", AuditAction.VIGNETTE_VERSIONED
     version = _new_version(vignette, document, digest, source, user)
     db.session.flush()
-    record_event(action, obj=vignette, actor=user, detail={"version": version.number, "source": source})
+    record_event(
+        action, obj=vignette, actor=user, detail={"version": version.number, "source": source}
+    )
     return outcome
 
 

@@ -36,7 +36,9 @@ def _vignette_or_404(slug: str) -> Vignette:
         abort(404)
 
 
-def vignette_page(vignette: Vignette, version: VignetteVersion, roles: frozenset[Role]) -> dict[str, Any]:
+def vignette_page(
+    vignette: Vignette, version: VignetteVersion, roles: frozenset[Role]
+) -> dict[str, Any]:
     """An explicit view of a version holding only what ``roles`` may read.
 
     Trainees get the trainee brief; actors also the actor brief; educators and admins
@@ -133,11 +135,15 @@ def _save_form(form: VignetteForm, *, slug: str | None) -> Any:
             form.slug.errors.append("Another vignette already uses this identifier.")
         else:
             try:
-                vignette, outcome = save_edited_vignette(document, user=current_user._get_current_object())
+                vignette, outcome = save_edited_vignette(
+                    document, user=current_user._get_current_object()
+                )
             except VignetteProblems as problems:
                 return _render_form(form, slug, problems.problems), 422
             db.session.commit()
-            flash(_saved_message(outcome, vignette), "success" if outcome != "unchanged" else "info")
+            flash(
+                _saved_message(outcome, vignette), "success" if outcome != "unchanged" else "info"
+            )
             return redirect(url_for("library.show", slug=vignette.slug))
     status = 422 if form.errors else 200
     return _render_form(form, slug, []), status

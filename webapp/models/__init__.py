@@ -6,12 +6,12 @@ from webapp.models.user import ROLE_LABELS, Cohort, Role, User, UserRole, new_se
 from webapp.models.vignette import Vignette, VignetteVersion
 
 __all__ = [
+    "ROLE_LABELS",
     "AuditAction",
     "AuditEvent",
     "Cohort",
     "Job",
     "JobStatus",
-    "ROLE_LABELS",
     "Role",
     "User",
     "UserRole",

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.orm import utcnow
 
 
@@ -26,7 +26,7 @@ class AuditAction(StrEnum):
     LOGIN_FAILED = "login.failed"
     LOGOUT = "logout"
     ACCESS_DENIED = "access.denied"
-    PASSWORD_CHANGED = "user.password_changed"
+    PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 - an event name
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"
     USER_DEACTIVATED = "user.deactivated"
@@ -39,7 +39,7 @@ class AuditAction(StrEnum):
     VIGNETTE_RESTORED = "vignette.restored"
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One recorded action."""
 
     __tablename__ = "audit_events"

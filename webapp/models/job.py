@@ -13,7 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.orm import utcnow
 
 
@@ -24,7 +24,7 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
-class Job(db.Model):
+class Job(Model):
     """One unit of background work on one subject (e.g. transcribe recording 12)."""
 
     __tablename__ = "jobs"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.orm import utcnow
 
 
@@ -38,7 +38,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     """A group of trainees compared in reports, e.g. an intake year or a site."""
 
     __tablename__ = "cohorts"
@@ -56,7 +56,7 @@ class Cohort(db.Model):
         return f"<Cohort {self.name!r}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one user."""
 
     __tablename__ = "user_roles"
@@ -67,7 +67,7 @@ class UserRole(db.Model):
     role: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in."""
 
     __tablename__ = "users"

@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.orm import utcnow
 
 
-class Vignette(db.Model):
+class Vignette(Model):
     """A scenario's stable identity; its content lives in versions."""
 
     __tablename__ = "vignettes"
@@ -36,7 +36,7 @@ class Vignette(db.Model):
         return self.retired_at is not None
 
 
-class VignetteVersion(db.Model):
+class VignetteVersion(Model):
     """The content of a vignette at one point in time; never edited after creation."""
 
     __tablename__ = "vignette_versions"
