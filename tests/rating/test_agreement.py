@@ -62,7 +62,8 @@ GWET_4RATERS = np.array(
     ]
 )
 
-# Gwet (2014), p. 125 (irrCAC's cac.raw5obser): five observers by fifteen units, scale 0-3.
+# Gwet (2014), a fifteen-unit subset of the table on p. 125 (irrCAC's cac.raw5obser): five
+# observers by fifteen units, scale 0-3.
 GWET_5OBSERVERS = np.array(
     [
         [1, 1, 2, NAN, 0, 0, 1, 1, 2, 2, NAN, 0, 1, 3, 1],
@@ -135,9 +136,10 @@ def test_icc_f_tests_match_shrout_fleiss_mean_squares() -> None:
     assert (result["ICC2"].df1, result["ICC2"].df2) == (5, 15)
 
 
-def test_icc_intervals_match_pingouin_documentation() -> None:
-    # pingouin.intraclass_corr docs on the same data: CI95 [-0.13, 0.72], [0.02, 0.76],
-    # [0.34, 0.95], [-0.88, 0.91], [0.07, 0.93], [0.68, 0.99]; p = .165 and .000135.
+def test_icc_intervals_match_pingouin_on_shrout_fleiss() -> None:
+    # pingouin.intraclass_corr (McGraw & Wong intervals) on the same data: CI95 [-0.13, 0.72],
+    # [0.02, 0.76], [0.34, 0.95], [-0.88, 0.91], [0.07, 0.93], [0.68, 0.99]; p = .165 and
+    # .000135.
     result = icc(SHROUT_FLEISS)
     expected = {
         "ICC1": (-0.13, 0.72), "ICC2": (0.02, 0.76), "ICC3": (0.34, 0.95),
@@ -224,9 +226,7 @@ def test_cohen_kappa_reproduces_sas_example(weights: str | None, expected: float
     ("weights", "expected"),
     [(None, -0.006289308), ("linear", 0.1459075), ("quadratic", 0.2520325)],
 )
-def test_cohen_kappa_reproduces_irr_kappa2_on_anxiety(
-    weights: str | None, expected: float
-) -> None:
+def test_cohen_kappa_reproduces_irr_kappa2_on_anxiety(weights: str | None, expected: float) -> None:
     # R: irr::kappa2(anxiety[, 2:3], weight) with "unweighted", "equal", "squared".
     kappa = cohen_kappa(ANXIETY[1], ANXIETY[2], weights=weights)  # type: ignore[arg-type]
     assert kappa == pytest.approx(expected, abs=1e-7)
@@ -324,7 +324,7 @@ def test_icc_matches_pingouin_on_random_data(n: int, k: int, seed: int) -> None:
 def test_alpha_matches_krippendorff_package_on_random_data(level: str, seed: int) -> None:
     rng = np.random.default_rng(seed)
     data = rng.integers(1, 6, size=(4, 60)).astype(float)
-    data[:, : 30] = np.clip(data[:1, : 30] + rng.integers(-1, 2, size=(4, 30)), 1, 5)
+    data[:, :30] = np.clip(data[:1, :30] + rng.integers(-1, 2, size=(4, 30)), 1, 5)
     data[rng.random(data.shape) < 0.3] = NAN
     expected = krippendorff.alpha(reliability_data=data, level_of_measurement=level)
     assert krippendorff_alpha(data, level=level) == pytest.approx(expected, abs=1e-12)  # type: ignore[arg-type]
@@ -340,9 +340,20 @@ def test_alpha_on_continuous_data_matches_krippendorff_package() -> None:
 
 
 def test_cohen_kappa_with_full_scale_matches_sklearn_labels() -> None:
-    a, b = [1, 2, 2, 3, 4], [1, 2, 3, 3, 4]
+    a, b = [1, 2, 2, 4, 5], [1, 2, 4, 4, 5]
     expected = cohen_kappa_score(a, b, labels=[1, 2, 3, 4, 5], weights="quadratic")
     assert cohen_kappa(a, b, weights="quadratic", categories=range(1, 6)) == expected
+    # A whole-number scale supplies the same categories, so the unused point 3 keeps 2 and 4
+    # two steps apart.
+    assert cohen_kappa(a, b, weights="quadratic", scale=(1, 5)) == expected
+    assert cohen_kappa(a, b, weights="quadratic") != expected
+
+
+def test_gwet_ac_takes_its_categories_from_a_whole_number_scale() -> None:
+    data = GWET_5OBSERVERS + 1  # 1-4 observed; a 1-5 scale adds an unused category
+    with_scale = gwet_ac(data, weights="linear", scale=(1, 5))
+    assert with_scale == gwet_ac(data, weights="linear", categories=range(1, 6))
+    assert with_scale != gwet_ac(data, weights="linear")
 
 
 # ------------------------------------------------------------------------- properties
@@ -420,7 +431,9 @@ def test_cohen_kappa_is_symmetric_in_the_two_coders(x: np.ndarray) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(rating_matrix(), st.data())
-def test_alpha_ignores_units_rated_once_and_empty_raters(x: np.ndarray, data: st.DataObject) -> None:
+def test_alpha_ignores_units_rated_once_and_empty_raters(
+    x: np.ndarray, data: st.DataObject
+) -> None:
     reliability = x.T.copy()
     single = data.draw(hnp.arrays(np.float64, reliability.shape[0], elements=scores))
     padded = np.column_stack([reliability, np.full(reliability.shape[0], NAN)])
@@ -439,6 +452,43 @@ def test_icc_omit_policy_equals_listwise_deletion(x: np.ndarray, data: st.DataOb
     assert_same(
         lambda d: icc_values(d) if d is complete else icc_values_omit(d), complete, with_nan
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(2, 5), st.integers(2, 12)),
+        elements=st.one_of(scores, st.just(NAN)),
+    ),
+    st.sampled_from(["nominal", "ordinal", "interval", "ratio"]),
+)
+def test_alpha_with_missing_data_agrees_with_krippendorff_package(
+    data: np.ndarray, level: str
+) -> None:
+    try:
+        ours = krippendorff_alpha(data, level=level)  # type: ignore[arg-type]
+    except ValueError:
+        return  # no pairable unit or no variation: the package fails or returns NaN here
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        theirs = krippendorff.alpha(reliability_data=data, level_of_measurement=level)
+    assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rating_matrix())
+def test_gwet_ac1_for_two_complete_raters_matches_gwet_2008_formula(x: np.ndarray) -> None:
+    # Gwet (2008), two raters: p_a = sum_k p_kk, pi_k = (p_k. + p_.k)/2,
+    # p_e = sum_k pi_k (1 - pi_k) / (q - 1).
+    a, b = x[:, 0], x[:, 1]
+    levels = np.union1d(a, b)
+    if levels.size < 2:
+        return
+    p_a = np.mean(a == b)
+    pi = np.array([(np.mean(a == c) + np.mean(b == c)) / 2 for c in levels])
+    p_e = np.sum(pi * (1 - pi)) / (levels.size - 1)
+    assert gwet_ac(np.vstack([a, b])) == pytest.approx((p_a - p_e) / (1 - p_e))
 
 
 def icc_values_omit(x: np.ndarray) -> list[float]:
@@ -498,8 +548,10 @@ def test_bootstrap_on_icc_rows_keeps_raters_together() -> None:
         return icc(d)["ICC1"].value
 
     result = bootstrap_ci(statistic, SHROUT_FLEISS, unit_axis=0, n_resamples=50, seed=1)
-    assert set(seen) == {(6, 4)}
-    assert result.n_failed + 50 >= 50
+    assert set(seen) == {(6, 4)}  # every resample: six whole units, all four judges
+    assert result.estimate == icc(SHROUT_FLEISS)["ICC1"].value
+    assert result.n_resamples == 50
+    assert result.ci_low <= result.ci_high
 
 
 def test_bootstrap_counts_resamples_where_statistic_is_undefined() -> None:
@@ -552,12 +604,24 @@ def test_docstring_examples_run() -> None:
         (lambda: fleiss_kappa([[1, 1], [2, 1]]), "same number of ratings"),
         (lambda: fleiss_kappa([[1, 0], [1, 0]]), "at least 2 ratings"),
         (lambda: fleiss_kappa([[2, 0], [2, 0]]), "one category"),
-        (lambda: pearson_r([1, 2], [1, 2]), "at least 3 values"),
+        (lambda: pearson_r([1, 2], [1, 2]), "x needs at least 3 values"),
+        (lambda: pearson_r([1, 2, 3], [1, 2, 3, 4]), "x and y must have the same length"),
         (lambda: pearson_r([1, 1, 1], [1, 2, 3]), "x is constant"),
         (lambda: compare_correlations(1.0, 20, 0.5, 20), "r1 must be strictly"),
         (lambda: compare_correlations(0.5, 3, 0.5, 20), "n1 must be an integer"),
         (lambda: percent_agreement([1], [1], tolerance=-1), "tolerance must be"),
         (lambda: bootstrap_ci(np.mean, [[1, 2]], unit_axis=2), "unit_axis 2"),
+        (
+            lambda: icc(SHROUT_FLEISS, scale=(1, 5)),
+            "ratings has 13 value.s. outside the scale 1-5, e.g. 9",
+        ),
+        (lambda: icc(SHROUT_FLEISS, scale=(5, 1)), "scale must satisfy low < high"),
+        (lambda: icc(SHROUT_FLEISS, scale=(1, 5, 9)), "scale must be a .low, high. pair"),
+        (lambda: krippendorff_alpha(KRIPPENDORFF_2011, scale=(1, 4)), "outside the scale 1-4"),
+        (lambda: gwet_ac(GWET_5OBSERVERS, scale=(1, 5)), "outside the scale 1-5, e.g. 0"),
+        (lambda: cohen_kappa([1, 2, 6], [1, 2, 3], scale=(1, 5)), "a and b has 1 value"),
+        (lambda: percent_agreement([1, 2], [0, 2], scale=(1, 5)), "outside the scale"),
+        (lambda: pearson_r([1, 2, 3], [1, 2, 9], scale=(1, 5)), "x and y has 1 value"),
         (lambda: bootstrap_ci(np.mean, [1, 2], unit_axis=0, n_resamples=0), "n_resamples"),
     ],
 )
