@@ -54,11 +54,13 @@ def register_blueprints(app: Flask) -> None:
     from webapp.auth import bp as auth_bp
     from webapp.home import bp as home_bp
     from webapp.library import bp as library_bp
+    from webapp.practice import bp as practice_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(library_bp, url_prefix="/library")
+    app.register_blueprint(practice_bp, url_prefix="/practice")
 
 
 def register_hooks(app: Flask) -> None:

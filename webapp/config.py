@@ -19,6 +19,8 @@ Settings read from the environment (README has the full table):
 - ``HOST`` / ``PORT``: where ``make run`` serves (default 127.0.0.1:8000)
 - ``LOGIN_RATE_LIMIT``: per client address on POST /login (default 10/minute, 50/hour)
 - ``RATELIMIT_STORAGE_URI``: Flask-Limiter storage (``memory://``; ``redis://`` at scale)
+- ``MAX_UPLOAD_MB`` / ``MAX_RECORDING_MINUTES``: upload size and recording length limits
+- ``WHISPER_MODEL`` / ``WHISPER_THREADS``: speech model (``base``, ``tiny.en`` or a folder)
 """
 
 from __future__ import annotations
@@ -56,7 +58,16 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_PASSWORD": "practice-makes-better",
     "VIGNETTE_DIR": str(Path(__file__).resolve().parent.parent / "vignettes"),
     "QUEUE_IMMEDIATE": False,
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Recordings.  Uploads stream to disk; the request limit is the upload limit plus room
+    # for the form fields around the file.
+    "MAX_UPLOAD_MB": 500,
+    "MAX_RECORDING_MINUTES": 60,  # hard cap: the browser stops, longer uploads are refused
+    "DEFAULT_TARGET_MINUTES": 30,
+    "CHUNK_SECONDS": 5,  # the browser sends audio every few seconds
+    "MAX_CHUNK_BYTES": 8 * 1024 * 1024,
+    "ABANDONED_RECORDING_MINUTES": 120,  # finalise browser recordings silent this long
+    "WHISPER_MODEL": None,  # "base" (default when installed), "tiny.en" or a model directory
+    "WHISPER_THREADS": 2,
 }
 
 # Environment variables read as-is (strings) or converted by the named function.
@@ -71,6 +82,10 @@ _ENV_CASTS: dict[str, Any] = {
     "WORKER_THREADS": int,
     "LOGIN_RATE_LIMIT": str,
     "RATELIMIT_STORAGE_URI": str,
+    "MAX_UPLOAD_MB": int,
+    "MAX_RECORDING_MINUTES": int,
+    "WHISPER_MODEL": str,
+    "WHISPER_THREADS": int,
 }
 
 
@@ -116,6 +131,7 @@ def build_config(
     config.setdefault("QUEUE_URL", f"sqlite:///{data_dir / 'queue.db'}")
     database_url = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'app.db'}"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+    config.setdefault("MAX_CONTENT_LENGTH", (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024)
     if not config.get("SECRET_KEY"):
         if is_production:
             raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production).")

@@ -58,8 +58,11 @@ EXPLANATIONS = {
 
 
 def wants_json() -> bool:
+    """JSON for API calls: JSON or raw-audio bodies, or a client that prefers JSON."""
+    if request.is_json or request.mimetype == "application/octet-stream":
+        return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.is_json or best == "application/json"
+    return best == "application/json"
 
 
 def render_error(status: int, message: str | None = None) -> Any:

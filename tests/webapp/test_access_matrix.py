@@ -21,6 +21,8 @@ from webapp.models import Role
 ADMIN = frozenset({Role.ADMIN})
 EDITORS = frozenset({Role.EDUCATOR, Role.ADMIN})
 READERS = frozenset({Role.TRAINEE, Role.ACTOR, Role.EDUCATOR, Role.ADMIN})
+TRAINEES = frozenset({Role.TRAINEE})
+RECORDING_VIEWERS = frozenset({Role.TRAINEE, Role.EDUCATOR, Role.ADMIN})
 
 MATRIX: dict[str, object] = {
     "static": PUBLIC,
@@ -44,6 +46,16 @@ MATRIX: dict[str, object] = {
     "library.retire": EDITORS,
     "library.restore": EDITORS,
     "library.export": EDITORS,
+    "practice.index": TRAINEES,
+    "practice.start": TRAINEES,
+    "practice.upload": TRAINEES,
+    "practice.show": RECORDING_VIEWERS,
+    "practice.chunk": TRAINEES,
+    "practice.finish": TRAINEES,
+    "practice.status": RECORDING_VIEWERS,
+    "practice.audio_file": RECORDING_VIEWERS,
+    "practice.transcript_json": RECORDING_VIEWERS,
+    "practice.transcript_edit": RECORDING_VIEWERS,
 }
 
 VIGNETTES = Path(__file__).resolve().parents[2] / "vignettes"
@@ -77,7 +89,23 @@ def url_args(app, make_user, make_cohort):
         import_vignettes(VIGNETTES)
         db.session.commit()
     slug = sorted(p.stem for p in VIGNETTES.glob("*.yaml"))[0]
-    return {"user_id": target_user, "cohort_id": cohort, "slug": slug, "filename": "app.css"}
+    with app.app_context():
+        from webapp.models import User, Vignette
+        from webapp.practice.services import ActorChoice, start_session
+
+        owner = db.session.get(User, target_user)
+        vignette = db.session.scalar(db.select(Vignette).filter_by(slug=slug))
+        recording = start_session(owner, vignette, ActorChoice(actor_name="Someone"))
+        db.session.commit()
+        recording_id = recording.id
+    return {
+        "user_id": target_user,
+        "cohort_id": cohort,
+        "slug": slug,
+        "filename": "app.css",
+        "recording_id": recording_id,
+        "seq": 0,
+    }
 
 
 def requests_for(app, url_args):
@@ -132,11 +160,12 @@ def test_each_role_gets_exactly_its_routes(app, url_args, make_user, role):
         response = send(browser, method, url)
         outcome = expected_outcome(MATRIX[endpoint], frozenset({role}))
         if outcome == "denied":
-            assert response.status_code in (403, 404), f"{role} reached {endpoint}"
+            assert response.status_code == 403, f"{role} reached {endpoint}"
         else:
-            assert response.status_code in (200, 302), (
-                f"{role} refused {endpoint}: {response.status_code}"
-            )
+            # Through the access layer; the view itself may still answer 404 (not your
+            # recording) or 409/422 (nothing to finish), but never 403 or a login page.
+            assert response.status_code != 403, f"{role} refused {endpoint}"
+            assert response.status_code < 500, f"{endpoint} crashed for {role}"
             assert not response.headers.get("Location", "").startswith("/login"), endpoint
 
 

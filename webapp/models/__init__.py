@@ -2,6 +2,15 @@
 
 from webapp.models.audit import AuditAction, AuditEvent
 from webapp.models.job import Job, JobStatus
+from webapp.models.recording import (
+    Recording,
+    RecordingChunk,
+    RecordingSource,
+    RecordingStatus,
+    Segment,
+    Speaker,
+    Transcript,
+)
 from webapp.models.user import ROLE_LABELS, Cohort, Role, User, UserRole, new_session_token
 from webapp.models.vignette import Vignette, VignetteVersion
 
@@ -12,7 +21,14 @@ __all__ = [
     "Cohort",
     "Job",
     "JobStatus",
+    "Recording",
+    "RecordingChunk",
+    "RecordingSource",
+    "RecordingStatus",
     "Role",
+    "Segment",
+    "Speaker",
+    "Transcript",
     "User",
     "UserRole",
     "Vignette",

@@ -37,6 +37,13 @@ class AuditAction(StrEnum):
     VIGNETTE_VERSIONED = "vignette.versioned"
     VIGNETTE_RETIRED = "vignette.retired"
     VIGNETTE_RESTORED = "vignette.restored"
+    RECORDING_STARTED = "recording.started"
+    RECORDING_UPLOADED = "recording.uploaded"
+    RECORDING_FINISHED = "recording.finished"
+    RECORDING_FAILED = "recording.failed"
+    RECORDING_DELETED = "recording.deleted"
+    TRANSCRIPT_CREATED = "transcript.created"
+    TRANSCRIPT_EDITED = "transcript.edited"
 
 
 class AuditEvent(Model):

