@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from webapp.admin.services import (
     UserDetails,
@@ -137,6 +137,7 @@ def load_demo_command() -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--threads", type=int, default=None, help="Worker threads (default WORKER_THREADS).")
 def worker_command(threads: int | None) -> None:
     """Run a background worker in the foreground until interrupted."""
@@ -146,5 +147,8 @@ def worker_command(threads: int | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (cohorts_cli, users_cli, vignettes_cli, demo_cli, worker_command):
+    from webapp.practice.cli import recordings_cli, transcribe_command
+
+    commands = (cohorts_cli, users_cli, vignettes_cli, demo_cli, worker_command)
+    for command in (*commands, recordings_cli, transcribe_command):
         app.cli.add_command(command)

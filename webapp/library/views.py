@@ -94,7 +94,11 @@ def show(slug: str) -> Any:
     version = _pick_version(vignette, roles)
     page = vignette_page(vignette, version, roles)
     return render_template(
-        "library/show.html", page=page, can_edit=can_edit(roles), retire_form=RetireForm()
+        "library/show.html",
+        page=page,
+        can_edit=can_edit(roles),
+        can_practise=Role.TRAINEE in roles,
+        retire_form=RetireForm(),
     )
 
 
