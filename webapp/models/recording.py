@@ -57,6 +57,8 @@ class Recording(Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default=RecordingStatus.RECORDING)
     source: so.Mapped[str] = so.mapped_column(sa.String(16), default=RecordingSource.BROWSER)
     storage_key: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    # The opaque code raters know the recording by; set when it is allocated.
+    public_code: so.Mapped[str | None] = so.mapped_column(sa.String(16), unique=True)
     original_name: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     original_format: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     size_bytes: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
