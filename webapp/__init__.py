@@ -55,12 +55,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.home import bp as home_bp
     from webapp.library import bp as library_bp
     from webapp.practice import bp as practice_bp
+    from webapp.reports import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(library_bp, url_prefix="/library")
     app.register_blueprint(practice_bp, url_prefix="/practice")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
 
 def register_hooks(app: Flask) -> None:

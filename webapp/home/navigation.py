@@ -31,6 +31,7 @@ NAV_ITEMS = (
         "library.index",
         frozenset({Role.TRAINEE, Role.ACTOR, Role.EDUCATOR, Role.ADMIN}),
     ),
+    NavItem("Reports", "reports.index", frozenset({Role.EDUCATOR, Role.ADMIN})),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
     NavItem("Cohorts", "admin.cohorts", frozenset({Role.ADMIN})),
     NavItem("Audit log", "admin.audit_log", frozenset({Role.ADMIN})),

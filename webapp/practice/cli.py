@@ -145,7 +145,7 @@ def wait_for_recording(recording_id: int, poll_seconds: float = 0.5) -> str:
                 return recording.status if recording else "missing"
             if job is not None and job.status == JobStatus.FAILED:
                 return f"failed: {job.error}"
-            if should_run_here(job, started):
+            if job is not None and should_run_here(job, started):
                 execute_job(job.id)
                 continue
             progress = int((job.progress if job else 0) * 100)

@@ -1,0 +1,125 @@
+"""Reading ratings out of the database as plain rows for ``rating``'s functions.
+
+Only raw, submitted ratings of live tasks (primary and second coders, never calibration)
+feed reliability; only final scores feed group comparisons.  Each task contributes its
+latest submitted version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from webapp.extensions import db
+from webapp.models import (
+    Cohort,
+    FinalScore,
+    InstrumentVersion,
+    Rating,
+    RatingScore,
+    RatingStatus,
+    RatingTask,
+    Recording,
+    TaskRole,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    recording_code: str
+    rater: str
+    dimension: str
+    score: int
+
+
+@dataclass(frozen=True)
+class FinalRow:
+    recording_id: int
+    trainee_id: int
+    cohort: str | None
+    dimension: str
+    score: float
+    recorded_at: datetime
+
+
+def list_instruments() -> list[InstrumentVersion]:
+    """The newest version of every instrument, default first."""
+    rows = db.session.scalars(
+        sa.select(InstrumentVersion).order_by(
+            InstrumentVersion.is_default.desc(), InstrumentVersion.slug, InstrumentVersion.version
+        )
+    ).all()
+    newest: dict[str, InstrumentVersion] = {}
+    for row in rows:
+        newest[row.slug] = row
+    return list(newest.values())
+
+
+def latest_submitted_rating_ids() -> sa.Select[Any]:
+    newer = so.aliased(Rating)
+    return sa.select(Rating.id).where(
+        Rating.status == RatingStatus.SUBMITTED,
+        ~sa.exists().where(
+            newer.task_id == Rating.task_id,
+            newer.version > Rating.version,
+            newer.status == RatingStatus.SUBMITTED,
+        ),
+    )
+
+
+def get_rating_rows(slug: str) -> list[RatingRow]:
+    """Long-format raw ratings of one instrument, in submission order."""
+    query = (
+        sa.select(Recording.public_code, User.name, RatingScore.dimension, RatingScore.score)
+        .join(RatingTask, RatingTask.recording_id == Recording.id)
+        .join(User, User.id == RatingTask.rater_id)
+        .join(InstrumentVersion, InstrumentVersion.id == RatingTask.instrument_version_id)
+        .join(Rating, Rating.task_id == RatingTask.id)
+        .join(RatingScore, RatingScore.rating_id == Rating.id)
+        .where(
+            InstrumentVersion.slug == slug,
+            RatingTask.role.in_([TaskRole.PRIMARY, TaskRole.SECOND]),
+            Rating.id.in_(latest_submitted_rating_ids()),
+            RatingScore.score.is_not(None),
+        )
+        .order_by(Rating.submitted_at, Rating.id, RatingScore.dimension)
+    )
+    return [
+        RatingRow(code or "?", rater, dim, int(score or 0))
+        for code, rater, dim, score in db.session.execute(query)
+    ]
+
+
+def get_final_rows(
+    slug: str, *, start: date | None = None, end: date | None = None
+) -> list[FinalRow]:
+    """Final scores of one instrument with each recording's trainee cohort and date."""
+    query = (
+        sa.select(
+            Recording.id,
+            Recording.trainee_id,
+            Cohort.name,
+            FinalScore.dimension,
+            FinalScore.score,
+            Recording.created_at,
+        )
+        .join(FinalScore, FinalScore.recording_id == Recording.id)
+        .join(InstrumentVersion, InstrumentVersion.id == FinalScore.instrument_version_id)
+        .join(User, User.id == Recording.trainee_id)
+        .outerjoin(Cohort, Cohort.id == User.cohort_id)
+        .where(InstrumentVersion.slug == slug)
+    )
+    if start is not None:
+        query = query.where(Recording.created_at >= datetime.combine(start, time.min, UTC))
+    if end is not None:
+        query = query.where(Recording.created_at <= datetime.combine(end, time.max, UTC))
+    return [FinalRow(*row) for row in db.session.execute(query)]
+
+
+def list_cohort_names() -> list[str]:
+    return list(db.session.scalars(sa.select(Cohort.name).order_by(Cohort.name)))
