@@ -8,6 +8,7 @@ loaded in production mode.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,7 +18,8 @@ from webapp.admin.services import UserDetails, create_cohort, create_user
 from webapp.config import PRODUCTION
 from webapp.extensions import db
 from webapp.library.services import import_vignettes
-from webapp.models import Cohort, Role, User
+from webapp.models import Cohort, Recording, RecordingSource, Role, User
+from webapp.orm import utcnow
 
 
 class DemoRefused(RuntimeError):
@@ -67,7 +69,60 @@ def load_demo() -> list[tuple[str, str]]:
             details = UserDetails(demo.email, demo.name, frozenset(demo.roles), cohort_id)
             create_user(details, password)
     import_vignettes(Path(current_app.config["VIGNETTE_DIR"]))
+    db.session.flush()
+    load_demo_recordings()
     return demo_logins()
+
+
+DEMO_AUDIO = Path(__file__).resolve().parent / "demo_data" / "audio"
+
+# (trainee, interview file, days ago): two trainees meet both parallel forms, weeks apart.
+DEMO_RECORDINGS = (
+    ("trainee1@example.org", "school-referral-late-and-hungry-mixed", 56),
+    ("trainee1@example.org", "school-referral-tired-and-unkempt-strong", 7),
+    ("trainee2@example.org", "school-referral-late-and-hungry-strong", 49),
+    ("trainee3@example.org", "school-referral-late-and-hungry-weak", 42),
+    ("trainee3@example.org", "school-referral-tired-and-unkempt-mixed", 5),
+    ("trainee4@example.org", "cp-plan-alcohol-and-domestic-abuse-weak", 21),
+)
+
+
+def load_demo_recordings() -> list[int]:
+    """Import the synthesised demo interviews; transcription is queued as for uploads."""
+    created = []
+    actor = db.session.scalar(sa.select(User).where(User.email == "actor@example.org"))
+    for email, name, days_ago in DEMO_RECORDINGS:
+        trainee = db.session.scalar(sa.select(User).where(User.email == email))
+        if trainee is None or _has_demo_recording(trainee, name):
+            continue
+        created.append(_import_demo_recording(trainee, actor, name, days_ago))
+    return created
+
+
+def _has_demo_recording(trainee: User, name: str) -> bool:
+    query = sa.select(Recording.id).where(
+        Recording.trainee_id == trainee.id, Recording.original_name == f"{name}.ogg"
+    )
+    return db.session.scalar(query) is not None
+
+
+def _import_demo_recording(trainee: User, actor: User | None, name: str, days_ago: int) -> int:
+    from webapp.practice.services import ActorChoice, accept_upload, get_active_vignette
+
+    slug = name.rsplit("-", 1)[0]
+    choice = ActorChoice(actor_id=actor.id) if actor else ActorChoice(actor_name="Demo actor")
+    with (DEMO_AUDIO / f"{name}.ogg").open("rb") as stream:
+        recording = accept_upload(
+            trainee,
+            get_active_vignette(slug),
+            choice,
+            stream,
+            f"{name}.ogg",
+            source=RecordingSource.IMPORT,
+        )
+    when = utcnow() - timedelta(days=days_ago)
+    recording.created_at = recording.finished_at = when
+    return recording.id
 
 
 def _ensure_cohort(name: str, description: str) -> Cohort:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from webapp.demo import DEMO_USERS
+from webapp.demo import DEMO_RECORDINGS, DEMO_USERS
 from webapp.extensions import db
-from webapp.models import User, Vignette
+from webapp.models import Job, Recording, User, Vignette
 
 
 def test_cohorts_create_and_list(runner):
@@ -92,7 +92,10 @@ def test_vignettes_import_reports_and_fails_cleanly(app, runner, tmp_path):
     assert "Traceback" not in bad.output
 
 
-def test_demo_load_creates_every_role_and_is_idempotent(app, runner):
+def test_demo_load_creates_every_role_and_is_idempotent(app_factory, tmp_path):
+    # Transcription jobs are only queued here (no worker), so the test stays quick.
+    app = app_factory(QUEUE_IMMEDIATE=False, QUEUE_URL=f"sqlite:///{tmp_path / 'q.db'}")
+    runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
@@ -102,6 +105,14 @@ def test_demo_load_creates_every_role_and_is_idempotent(app, runner):
         assert emails == {user.email for user in DEMO_USERS}
         assert {str(r) for r in roles} == {"trainee", "actor", "rater", "educator", "admin"}
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Vignette)) >= 4
+        recordings = db.session.scalars(sa.select(Recording)).all()
+        assert len(recordings) == len(DEMO_RECORDINGS)
+        assert {r.status for r in recordings} == {"processing"}
+        jobs = db.session.scalars(sa.select(Job.kind)).all()
+        assert jobs == ["prepare-recording"] * len(DEMO_RECORDINGS)
+    from webapp.jobs import huey
+
+    huey.immediate = True
 
 
 def test_demo_load_is_refused_in_production(app_factory):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from huey import crontab
@@ -38,9 +39,23 @@ def prepare_recording(job: Job, progress: Callable[[float], None]) -> None:
         result = run_recogniser(
             recording, lambda share: progress(PROCESSING_SHARE + (1 - PROCESSING_SHARE) * share)
         )
+        if parent_speaks_first(recording):
+            swap_speakers(result.segments)
         store_recognised(recording, result)
     recording.status = RecordingStatus.READY
     db.session.commit()
+    allocate_ready_recording(recording.id)
+
+
+def allocate_ready_recording(recording_id: int) -> None:
+    """Give a newly READY recording its raters; without raters it waits for
+    ``flask rating allocate``."""
+    from webapp.review.allocation import allocate_recordings
+
+    report = allocate_recordings([recording_id])
+    db.session.commit()
+    if report.pending:
+        log.info("recording %d waits for raters: %s", recording_id, report.message)
 
 
 def ensure_derived_audio(recording: Recording) -> None:
@@ -57,7 +72,7 @@ def ensure_derived_audio(recording: Recording) -> None:
     recording.duration_seconds = processed.info.duration_seconds
 
 
-def run_recogniser(recording: Recording, progress: Callable[[float], None]) -> object:
+def run_recogniser(recording: Recording, progress: Callable[[float], None]) -> Any:
     from webapp.transcription import transcribe
 
     config = current_app.config
@@ -69,6 +84,21 @@ def run_recogniser(recording: Recording, progress: Callable[[float], None]) -> o
         progress=progress,
         stereo_source=storage.original_path(recording),
     )
+
+
+def parent_speaks_first(recording: Recording) -> bool:
+    """The speaker cue takes whoever speaks first for the worker.  When the vignette gives
+    the actor an opening line, the parent opens the door and speaks first instead."""
+    brief = recording.vignette_version.actor_brief or {}
+    return bool(brief.get("opening_line"))
+
+
+def swap_speakers(segments: list[Any]) -> None:
+    for segment in segments:
+        segment.speaker = SWAPPED.get(segment.speaker, segment.speaker)
+
+
+SWAPPED = {"worker": "client", "client": "worker"}
 
 
 def mark_failed(recording: Recording, message: str) -> None:

@@ -16,6 +16,7 @@ from webapp.extensions import db
 from webapp.models import AuditAction, Recording, Segment, Speaker, Transcript, User
 
 SPEAKERS = {str(speaker) for speaker in Speaker}
+SWAPPED = {"worker": "client", "client": "worker"}
 
 
 def store_recognised(recording: Recording, result: Any) -> Transcript:
@@ -118,16 +119,18 @@ def _copy_fields(segment: Segment) -> dict[str, Any]:
 
 def _apply(rows: list[dict[str, Any]], operation: dict[str, Any]) -> list[dict[str, Any]]:
     op = operation.get("op")
-    position = operation.get("position")
+    position = operation.get("position", 0)
     if not isinstance(position, int) or not 0 <= position < len(rows):
         raise InvalidInput("That segment does not exist.")
+    if op == "swap":
+        return [{**row, "speaker": SWAPPED.get(row["speaker"], row["speaker"])} for row in rows]
     if op == "speaker":
         return _set_speaker(rows, position, operation.get("speaker"))
     if op == "split":
         return _split(rows, position, operation.get("at"))
     if op == "merge":
         return _merge(rows, position)
-    raise InvalidInput("Unknown correction; use speaker, split or merge.")
+    raise InvalidInput("Unknown correction; use speaker, swap, split or merge.")
 
 
 def _set_speaker(rows: list[dict[str, Any]], position: int, speaker: Any) -> list[dict[str, Any]]:
