@@ -3,11 +3,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from rating.features import (
     FEATURE_NAMES,
+    CharNgramCounts,
     ConversationFeatures,
     ParseTranscripts,
     Turn,
@@ -122,6 +124,16 @@ def test_reflective_cues_are_counted(turn):
     assert features_of(f"worker: {turn}\nworker: Okay.")["reflection_share"] == 0.5
 
 
+def test_question_with_a_cue_is_not_a_reflection():
+    assert features_of("worker: How do you feel about school?")["reflection_share"] == 0.0
+    checked = features_of("worker: You feel nobody asks, is that right?")
+    assert checked["reflection_share"] == 1.0
+
+
+def test_words_with_accents_and_apostrophes_count_once():
+    assert features_of("worker: Café isn't open")["mean_worker_turn_words"] == 3.0
+
+
 def test_reflection_cue_needs_whole_words():
     assert features_of("worker: Do you feeling-check?")["reflection_share"] == 0.0
 
@@ -157,9 +169,24 @@ def test_worker_text_keeps_only_worker_turns_by_default():
 
 def test_worker_text_can_add_client_words_with_a_prefix():
     out = WorkerText(include_client=True).fit_transform(["worker: Hi.\nclient: Not today."])
-    assert out == ["Hi.\nclient_Not client_today"]
+    assert out == ["Hi.\nclient_Not client_today."]
 
 
 def test_transformers_reject_a_single_string():
     with pytest.raises(TypeError, match="single str"):
         ConversationFeatures().fit_transform("worker: hi")
+
+
+def test_char_ngram_counts_match_scikit_learn_char_wb_including_unseen_words():
+    train_texts = [
+        "It sounds like you are EXHAUSTED.",
+        "You feel judged; it sounds hard.",
+        "Café  au\tlait, i  think",
+        "a an I",
+    ]
+    test_texts = ["exhaustingly judged café", "zzz", ""]
+    ours = CharNgramCounts((2, 4), min_df=2)
+    reference = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2)
+    assert (ours.fit_transform(train_texts) != reference.fit_transform(train_texts)).nnz == 0
+    assert (ours.transform(test_texts) != reference.transform(test_texts)).nnz == 0
+    assert list(ours.get_feature_names_out()) == list(reference.get_feature_names_out())
