@@ -21,6 +21,16 @@ Settings read from the environment (README has the full table):
 - ``RATELIMIT_STORAGE_URI``: Flask-Limiter storage (``memory://``; ``redis://`` at scale)
 - ``MAX_UPLOAD_MB`` / ``MAX_RECORDING_MINUTES``: upload size and recording length limits
 - ``WHISPER_MODEL`` / ``WHISPER_THREADS``: speech model (``base``, ``tiny.en`` or a folder)
+- ``DOUBLE_CODED_FRACTION`` / ``ADJUDICATION_THRESHOLD``: share of recordings rated twice;
+  score gap from which two coders' scores wait for adjudication instead of being averaged
+- ``CALIBRATION_MAX_BIAS`` / ``CALIBRATION_MAX_MAD`` / ``CALIBRATION_MIN_N``: when a rater
+  counts as calibrated against the gold-standard recordings (defaults 0.5, 0.75, 1)
+- ``MODELS_DIR``: trained classifier artifacts and cards (default: ``DATA_DIR/models`` in
+  production or when ``DATA_DIR`` is given; the repository's ``models/`` folder otherwise)
+- ``ESTIMATE_MIN_QWK``: cross-validated quadratic weighted kappa a dimension's model needs
+  before its estimates are shown (default 0.4)
+- ``SHOW_ESTIMATES_TO_TRAINEES``: show advisory estimates to trainees on their own
+  recordings (default off)
 """
 
 from __future__ import annotations
@@ -68,6 +78,26 @@ DEFAULTS: dict[str, Any] = {
     "ABANDONED_RECORDING_MINUTES": 120,  # finalise browser recordings silent this long
     "WHISPER_MODEL": None,  # "base" (default when installed), "tiny.en" or a model directory
     "WHISPER_THREADS": 2,
+    # Blind rating.  The share of recordings that get an independent second rater (the
+    # study design double-codes half); allocation keeps the running share within one
+    # recording of it across batches.
+    "DOUBLE_CODED_FRACTION": 0.5,
+    # Two coders' scores for a dimension that differ by this much or more are not
+    # averaged: the dimension waits for adjudication.
+    "ADJUDICATION_THRESHOLD": 2,
+    # Calibration against gold-standard recordings: a rater is calibrated when, on every
+    # dimension with at least CALIBRATION_MIN_N rated gold recordings, the mean signed
+    # difference from the reference is within +-CALIBRATION_MAX_BIAS and the mean absolute
+    # difference is at most CALIBRATION_MAX_MAD (scale points; see rating/calibration.py).
+    "CALIBRATION_MAX_BIAS": 0.5,
+    "CALIBRATION_MAX_MAD": 0.75,
+    "CALIBRATION_MIN_N": 1,
+    # Advisory rating estimates (webapp/estimates).  A dimension's estimates are shown to
+    # educators only when its model's cross-validated QWK reaches ESTIMATE_MIN_QWK; raters
+    # never see them; trainees only when SHOW_ESTIMATES_TO_TRAINEES is on.  MODELS_DIR is
+    # derived in build_config when not given.
+    "ESTIMATE_MIN_QWK": 0.4,
+    "SHOW_ESTIMATES_TO_TRAINEES": False,
 }
 
 # Environment variables read as-is (strings) or converted by the named function.
@@ -86,6 +116,13 @@ _ENV_CASTS: dict[str, Any] = {
     "MAX_RECORDING_MINUTES": int,
     "WHISPER_MODEL": str,
     "WHISPER_THREADS": int,
+    "DOUBLE_CODED_FRACTION": float,
+    "ADJUDICATION_THRESHOLD": int,
+    "CALIBRATION_MAX_BIAS": float,
+    "CALIBRATION_MAX_MAD": float,
+    "CALIBRATION_MIN_N": int,
+    "MODELS_DIR": str,
+    "ESTIMATE_MIN_QWK": float,
 }
 
 
@@ -108,6 +145,8 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise ConfigError(f"{name}={environ[name]!r} is not valid: {exc}") from exc
     if environ.get("EMBEDDED_WORKER"):
         found["EMBEDDED_WORKER"] = _env_bool(environ["EMBEDDED_WORKER"])
+    if environ.get("SHOW_ESTIMATES_TO_TRAINEES"):
+        found["SHOW_ESTIMATES_TO_TRAINEES"] = _env_bool(environ["SHOW_ESTIMATES_TO_TRAINEES"])
     return found
 
 
@@ -124,6 +163,7 @@ def build_config(
         )
     is_production = config["APP_ENV"] == PRODUCTION
     data_dir = Path(config.get("DATA_DIR") or instance_path).resolve()
+    config["MODELS_DIR"] = models_dir(config, data_dir, is_production)  # reads DATA_DIR as given
     config["DATA_DIR"] = str(data_dir)
     config.setdefault("EMBEDDED_WORKER", not is_production)
     config.setdefault("SESSION_COOKIE_SECURE", is_production)
@@ -137,6 +177,19 @@ def build_config(
             raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production).")
         config["SECRET_KEY"] = load_or_create_secret_key(Path(instance_path))
     return config
+
+
+REPO_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def models_dir(config: Mapping[str, Any], data_dir: Path, is_production: bool) -> str:
+    """``MODELS_DIR`` if given; ``DATA_DIR/models`` in production or when ``DATA_DIR`` is
+    given (so a deployment keeps models with its data); else the repository's ``models/``."""
+    if config.get("MODELS_DIR"):
+        return str(Path(config["MODELS_DIR"]).resolve())
+    if is_production or config.get("DATA_DIR"):
+        return str(data_dir / "models")
+    return str(REPO_MODELS_DIR)
 
 
 def normalise_database_url(url: str) -> str:

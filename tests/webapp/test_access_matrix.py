@@ -23,6 +23,8 @@ EDITORS = frozenset({Role.EDUCATOR, Role.ADMIN})
 READERS = frozenset({Role.TRAINEE, Role.ACTOR, Role.EDUCATOR, Role.ADMIN})
 TRAINEES = frozenset({Role.TRAINEE})
 RECORDING_VIEWERS = frozenset({Role.TRAINEE, Role.EDUCATOR, Role.ADMIN})
+RESPONDENTS = frozenset({Role.TRAINEE, Role.ACTOR})
+RATERS = frozenset({Role.RATER})
 
 MATRIX: dict[str, object] = {
     "static": PUBLIC,
@@ -54,6 +56,10 @@ MATRIX: dict[str, object] = {
     "reports.compare_json": EDITORS,
     "reports.compare_svg": EDITORS,
     "reports.scale_checks": EDITORS,
+    "estimates.index": EDITORS,
+    "estimates.learning_curve": EDITORS,
+    "estimates.card_json": EDITORS,
+    "estimates.recording": EDITORS,
     "practice.index": TRAINEES,
     "practice.start": TRAINEES,
     "practice.upload": TRAINEES,
@@ -64,6 +70,26 @@ MATRIX: dict[str, object] = {
     "practice.audio_file": RECORDING_VIEWERS,
     "practice.transcript_json": RECORDING_VIEWERS,
     "practice.transcript_edit": RECORDING_VIEWERS,
+    "moderation.index": EDITORS,
+    "moderation.adjudication_queue": EDITORS,
+    "moderation.adjudicate": EDITORS,
+    "moderation.calibration_index": EDITORS,
+    "moderation.gold_standard": EDITORS,
+    "moderation.rater_calibration": EDITORS,
+    "moderation.assign_calibration": EDITORS,
+    "moderation.slip_in": EDITORS,
+    "moderation.record_calibration": EDITORS,
+    "moderation.companion_index": RESPONDENTS,
+    "moderation.companion_form": RESPONDENTS,
+    "moderation.companion_responses": EDITORS,
+    "review.index": RATERS,
+    "review.rate": RATERS,
+    "review.save": RATERS,
+    "review.data": RATERS,
+    "review.audio": RATERS,
+    "review.recuse": RATERS,
+    "review.instruments": ADMIN,
+    "review.retire_instrument": ADMIN,
 }
 
 VIGNETTES = Path(__file__).resolve().parents[2] / "vignettes"
@@ -113,6 +139,10 @@ def url_args(app, make_user, make_cohort):
         "filename": "app.css",
         "recording_id": recording_id,
         "seq": 0,
+        "rater_id": target_user,
+        "kind": "trainee",
+        "code": "R-2345-6789",
+        "version_id": 1,
     }
 
 

@@ -24,17 +24,22 @@ class NavLink:
     active: bool
 
 
+EDUCATORS = frozenset({Role.EDUCATOR, Role.ADMIN})
 NAV_ITEMS = (
     NavItem("Home", "home.index", frozenset(Role)),
+    NavItem("My practice", "practice.index", frozenset({Role.TRAINEE})),
     NavItem(
-        "Vignettes",
-        "library.index",
-        frozenset({Role.TRAINEE, Role.ACTOR, Role.EDUCATOR, Role.ADMIN}),
+        "After-session forms", "moderation.companion_index", frozenset({Role.TRAINEE, Role.ACTOR})
     ),
-    NavItem("Reports", "reports.index", frozenset({Role.EDUCATOR, Role.ADMIN})),
+    NavItem("Vignettes", "library.index", frozenset({Role.TRAINEE, Role.ACTOR, *EDUCATORS})),
+    NavItem("Rating", "review.index", frozenset({Role.RATER})),
+    NavItem("Moderation", "moderation.index", EDUCATORS),
+    NavItem("Reports", "reports.index", EDUCATORS),
+    NavItem("Model", "estimates.index", EDUCATORS),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
     NavItem("Cohorts", "admin.cohorts", frozenset({Role.ADMIN})),
     NavItem("Audit log", "admin.audit_log", frozenset({Role.ADMIN})),
+    NavItem("Instruments", "review.instruments", frozenset({Role.ADMIN})),
 )
 
 

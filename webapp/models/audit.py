@@ -44,6 +44,23 @@ class AuditAction(StrEnum):
     RECORDING_DELETED = "recording.deleted"
     TRANSCRIPT_CREATED = "transcript.created"
     TRANSCRIPT_EDITED = "transcript.edited"
+    ADJUDICATION_RECORDED = "adjudication.recorded"
+    GOLD_STANDARD_SET = "gold_standard.set"
+    CALIBRATION_ASSIGNED = "calibration.assigned"
+    CALIBRATION_SLIPPED_IN = "calibration.slipped_in"  # a gold recording hidden in a live queue
+    CALIBRATION_RECORDED = "calibration.recorded"  # an educator recorded a rater's result
+    COMPANION_SUBMITTED = "companion.submitted"
+    INSTRUMENT_VERSIONED = "instrument.versioned"
+    INSTRUMENT_RETIRED = "instrument.retired"
+    RATING_ALLOCATED = "rating.allocated"
+    RATING_RECUSED = "rating.recused"
+    RATING_DRAFT_SAVED = "rating.draft_saved"
+    RATING_SUBMITTED = "rating.submitted"
+    RATING_CHANGED = "rating.changed"
+    REVIEW_VIEWED = "review.viewed"
+    REVIEW_AUDIO_PLAYED = "review.audio_played"
+    CLASSIFIER_TRAINED = "classifier.trained"  # a rating model was trained and saved
+    ESTIMATES_VIEWED = "estimates.viewed"  # model estimates for a recording were shown
 
 
 class AuditEvent(Model):
