@@ -31,7 +31,7 @@ import sqlalchemy.orm as so
 from flask import Flask
 from huey import Huey, crontab
 from huey.consumer import Consumer
-from huey.storage import MemoryStorage, PostgresStorage, RedisStorage, SqliteStorage
+from huey.storage import MemoryStorage, PostgresStorage, PriorityRedisStorage, SqliteStorage
 
 from webapp.extensions import db
 from webapp.models import Job, JobStatus
@@ -73,7 +73,7 @@ def storage_from_url(url: str) -> Any:
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteStorage(Queue.NAME, filename=str(path))
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStorage(Queue.NAME, url=url)
+        return PriorityRedisStorage(Queue.NAME, url=url)  # Redis >= 5
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStorage(Queue.NAME, dsn=url.replace("postgres://", "postgresql://", 1))
     raise ValueError(f"QUEUE_URL {url!r}: use sqlite:///path, redis://… or postgresql://…")
@@ -101,21 +101,26 @@ def get_app() -> Flask:
 # -- creating jobs -------------------------------------------------------------------
 
 
-def enqueue_job(kind: str, subject_id: int | None = None, *, max_attempts: int = 3) -> Job:
-    """Create a queued job; it reaches Huey when the current transaction commits."""
+def enqueue_job(
+    kind: str, subject_id: int | None = None, *, max_attempts: int = 3, priority: int = 0
+) -> Job:
+    """Create a queued job; it reaches Huey when the current transaction commits.
+
+    Higher ``priority`` runs first (e.g. demo imports run below trainees' recordings).
+    """
     if kind not in HANDLERS:
         raise ValueError(f"no handler registered for job kind {kind!r}")
     job = Job(kind=kind, subject_id=subject_id, max_attempts=max_attempts)
     db.session.add(job)
     db.session.flush()
-    db.session.info.setdefault("jobs_to_send", []).append(job.id)
+    db.session.info.setdefault("jobs_to_send", []).append((job.id, priority))
     return job
 
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _send_committed_jobs(session: so.Session) -> None:
-    for job_id in session.info.pop("jobs_to_send", []):
-        run_job(job_id)
+    for job_id, priority in session.info.pop("jobs_to_send", []):
+        run_job(job_id, priority=priority or None)
 
 
 @sa.event.listens_for(so.Session, "after_rollback")
@@ -219,7 +224,7 @@ def retry_job(job: Job) -> None:
     job.attempts = 0
     job.error = None
     job.finished_at = None
-    db.session.info.setdefault("jobs_to_send", []).append(job.id)
+    db.session.info.setdefault("jobs_to_send", []).append((job.id, 0))
 
 
 # -- recovering lost jobs ------------------------------------------------------------

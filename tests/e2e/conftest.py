@@ -56,6 +56,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HOST": "127.0.0.1",
         # every test logs in from 127.0.0.1; the default limit would throttle the suite
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        # These tests need no transcription; the demo interviews would otherwise be
+        # transcribed in the background and slow every other browser test down.
+        "EMBEDDED_WORKER": "0",
     }
     env.pop("TEST_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)

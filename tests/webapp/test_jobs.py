@@ -150,3 +150,20 @@ def test_embedded_worker_runs_jobs_from_the_sqlite_queue(app_factory, tmp_path):
 def test_queue_url_must_be_known():
     with pytest.raises(ValueError, match="QUEUE_URL"):
         jobs.storage_from_url("amqp://broker")
+
+
+def test_higher_priority_jobs_run_first_from_the_sqlite_queue(app_factory, tmp_path):
+    app = app_factory(QUEUE_IMMEDIATE=False, QUEUE_URL=f"sqlite:///{tmp_path / 'queue.db'}")
+    try:
+        with app.app_context():
+            jobs.enqueue_job("test-echo", 21, priority=-10)
+            jobs.enqueue_job("test-echo", 22)
+            db.session.commit()
+        consumer = jobs.start_embedded_worker(app)
+        deadline = time.monotonic() + 20
+        while len(CALLS) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        consumer.stop(graceful=True)
+    finally:
+        jobs.huey.immediate = True
+    assert CALLS == [22, 21]

@@ -37,6 +37,7 @@ from webapp.orm import utcnow
 from webapp.practice import storage
 
 PREPARE_JOB = "prepare-recording"
+IMPORT_PRIORITY = -10
 
 
 class MissingChunks(Conflict):
@@ -184,7 +185,9 @@ def _mark_received(recording: Recording, info: audio.AudioInfo) -> None:
     recording.size_bytes = storage.original_path(recording).stat().st_size
     recording.status = RecordingStatus.PROCESSING
     recording.finished_at = utcnow()
-    enqueue_job(PREPARE_JOB, recording.id)
+    # Bulk imports (demo data, the CLI) wait behind recordings trainees are waiting for.
+    priority = IMPORT_PRIORITY if recording.source == RecordingSource.IMPORT else 0
+    enqueue_job(PREPARE_JOB, recording.id, priority=priority)
     record_event(AuditAction.RECORDING_FINISHED, obj=recording, detail={"source": recording.source})
 
 

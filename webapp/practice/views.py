@@ -154,6 +154,7 @@ def recording_view(recording: Recording) -> dict[str, Any]:
         "target_seconds": version.target_minutes * 60,
         "cap_seconds": current_app.config["MAX_RECORDING_MINUTES"] * 60,
         "chunk_seconds": current_app.config["CHUNK_SECONDS"],
+        "chunks_received": len(recording.chunks),
         "urls": {
             "chunk": url_for("practice.show", recording_id=rid) + "/chunks/",
             "finish": url_for("practice.finish", recording_id=rid),
