@@ -10,7 +10,6 @@ from scipy import stats
 
 from webapp.extensions import db
 from webapp.models import (
-    Cohort,
     FinalScore,
     InstrumentVersion,
     Rating,
