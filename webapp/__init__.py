@@ -52,17 +52,23 @@ def _migrations_dir() -> str:
 def register_blueprints(app: Flask) -> None:
     from webapp.admin import bp as admin_bp
     from webapp.auth import bp as auth_bp
+    from webapp.estimates import bp as estimates_bp
     from webapp.home import bp as home_bp
     from webapp.library import bp as library_bp
+    from webapp.moderation import bp as moderation_bp
     from webapp.practice import bp as practice_bp
     from webapp.reports import bp as reports_bp
+    from webapp.review import bp as review_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(library_bp, url_prefix="/library")
     app.register_blueprint(practice_bp, url_prefix="/practice")
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(estimates_bp, url_prefix="/estimates")
 
 
 def register_hooks(app: Flask) -> None:

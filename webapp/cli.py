@@ -147,14 +147,13 @@ def worker_command(threads: int | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from webapp.estimates.cli import classifier_cli
     from webapp.practice.cli import recordings_cli, transcribe_command
     from webapp.reports.cli import report_command
+    from webapp.review.cli import rating_cli
 
     commands = (cohorts_cli, users_cli, vignettes_cli, demo_cli, worker_command)
-    for command in (*commands, recordings_cli, transcribe_command):
+    rating_cli.add_command(report_command)
+    for command in (*commands, recordings_cli, transcribe_command, rating_cli):
         app.cli.add_command(command)
-    rating_group = app.cli.commands.get("rating")
-    if rating_group is None:
-        rating_group = AppGroup("rating", help="Rating: allocation and reliability.")
-        app.cli.add_command(rating_group)
-    rating_group.add_command(report_command)
+    app.cli.add_command(classifier_cli)

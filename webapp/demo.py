@@ -71,6 +71,12 @@ def load_demo() -> list[tuple[str, str]]:
     import_vignettes(Path(current_app.config["VIGNETTE_DIR"]))
     db.session.flush()
     load_demo_recordings()
+    from webapp.demo_ratings import load_demo_ratings
+
+    load_demo_ratings()
+    from webapp.estimates.demo import load_demo_training_archive
+
+    load_demo_training_archive()  # text-only synthetic archive: enough to train the model
     return demo_logins()
 
 

@@ -102,10 +102,14 @@ def test_demo_load_creates_every_role_and_is_idempotent(app_factory, tmp_path):
     with app.app_context():
         emails = set(db.session.scalars(sa.select(User.email)))
         roles = {role for user in db.session.scalars(sa.select(User)) for role in user.roles}
-        assert emails == {user.email for user in DEMO_USERS}
+        archive = {email for email in emails if email.startswith("archive-")}
+        assert emails - archive == {user.email for user in DEMO_USERS}
         assert {str(r) for r in roles} == {"trainee", "actor", "rater", "educator", "admin"}
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Vignette)) >= 4
-        recordings = db.session.scalars(sa.select(Recording)).all()
+        is_archive = Recording.original_name.like("synthetic-archive-%")
+        recordings = db.session.scalars(sa.select(Recording).where(~is_archive)).all()
+        archived = sa.select(sa.func.count()).select_from(Recording).where(is_archive)
+        assert db.session.scalar(archived) == 80
         assert len(recordings) == len(DEMO_RECORDINGS)
         assert {r.status for r in recordings} == {"processing"}
         jobs = db.session.scalars(sa.select(Job.kind)).all()

@@ -155,6 +155,7 @@ def recording_view(recording: Recording) -> dict[str, Any]:
         "cap_seconds": current_app.config["MAX_RECORDING_MINUTES"] * 60,
         "chunk_seconds": current_app.config["CHUNK_SECONDS"],
         "chunks_received": len(recording.chunks),
+        "has_audio": storage.playback_path(recording).exists(),
         "urls": {
             "chunk": url_for("practice.show", recording_id=rid) + "/chunks/",
             "finish": url_for("practice.finish", recording_id=rid),
@@ -170,8 +171,14 @@ def recording_view(recording: Recording) -> dict[str, Any]:
 @bp.route("/recordings/<int:recording_id>")
 @roles_required(*VIEWERS)
 def show(recording_id: int) -> Any:
+    from webapp.estimates.advice import estimate_panel
+
     recording = get_recording_for(me(), recording_id)
-    return render_template("practice/recording.html", rec=recording_view(recording))
+    page = render_template(
+        "practice/recording.html", rec=recording_view(recording), **estimate_panel(recording, me())
+    )
+    db.session.commit()  # the estimates panel audits that estimates were shown
+    return page
 
 
 @bp.route("/recordings/<int:recording_id>/chunks/<int:seq>", methods=["POST"])

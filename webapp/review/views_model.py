@@ -13,6 +13,7 @@ from typing import Any
 from flask import url_for
 
 from webapp.models import Rating, RatingStatus, RatingTask, Segment, TaskStatus
+from webapp.practice.storage import playback_path
 from webapp.review.instruments import instrument_of
 from webapp.review.services import RatingInput
 
@@ -58,6 +59,7 @@ def rater_page(task: RatingTask) -> dict[str, Any]:
         "is_locked": rating is not None and rating.status == RatingStatus.SUBMITTED,
         "is_retired": task.instrument_version.retired_at is not None,
         "can_recuse": task.status == TaskStatus.OPEN,
+        "has_audio": playback_path(task.recording).exists(),
         "urls": {
             "page": url_for("review.rate", code=code),
             "audio": url_for("review.audio", code=code),
