@@ -78,6 +78,10 @@ DEFAULTS: dict[str, Any] = {
     "ABANDONED_RECORDING_MINUTES": 120,  # finalise browser recordings silent this long
     "WHISPER_MODEL": None,  # "base" (default when installed), "tiny.en" or a model directory
     "WHISPER_THREADS": 2,
+    # Bootstrap resamples (over recordings) behind the reliability report's alpha intervals;
+    # 0 turns them off.  200 keeps the page around a second for a few hundred
+    # double-coded recordings.
+    "RELIABILITY_BOOTSTRAP_RESAMPLES": 200,
     # Blind rating.  The share of recordings that get an independent second rater (the
     # study design double-codes half); allocation keeps the running share within one
     # recording of it across batches.

@@ -136,6 +136,8 @@ def test_reliability_json_matches_an_independent_computation(educator):
         assert rows[dimension]["n_double_coded"] == 8
         assert any("30" in w for w in rows[dimension]["warnings"])  # too few to trust
     assert rows["clarity"]["passes"] is True and rows["warmth"]["passes"] is False
+    low, high = rows["clarity"]["alpha_ordinal_ci"]  # percentile bootstrap over recordings
+    assert low <= rows["clarity"]["alpha_ordinal"] <= high
 
 
 def test_reliability_page_csv_and_cli(app, educator):

@@ -9,6 +9,8 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from flask import current_app
+
 from rating.compare import many_groups, significance_mark, two_groups
 from rating.scale_checks import check_dimensions, reliability_report
 from webapp.errors import InvalidInput
@@ -51,7 +53,14 @@ def build_reliability(slug: str) -> dict[str, Any]:
             "pairs": [],
             "guidance": GUIDANCE,
         }
-    report = reliability_report([asdict(r) for r in rows], scale=SCALE)
+    resamples = int(current_app.config["RELIABILITY_BOOTSTRAP_RESAMPLES"])
+    report = reliability_report(
+        [asdict(r) for r in rows],
+        scale=SCALE,
+        bootstrap=resamples > 0,
+        n_resamples=max(resamples, 1),
+        seed=0,
+    )
     dimensions = [_dimension_row(d) for d in report.dimensions.values()]
     pairs = [_pair_matrix(m) for m in report.rater_pairs.values()]
     return {
@@ -77,7 +86,9 @@ def _dimension_row(result: Any) -> dict[str, Any]:
         "icc": _number(icc.value) if icc else None,
         "icc_ci": [_number(icc.ci_low), _number(icc.ci_high)] if icc else None,
         "alpha_ordinal": _number(result.alpha_ordinal),
+        "alpha_ordinal_ci": _bootstrap_ci(result, "alpha_ordinal"),
         "alpha_interval": _number(result.alpha_interval),
+        "alpha_interval_ci": _bootstrap_ci(result, "alpha_interval"),
         "weighted_kappa": _number(result.weighted_kappa),
         "gwet_ac2": _number(result.gwet_ac2),
         "exact_agreement": _number(result.exact_agreement),
@@ -86,6 +97,12 @@ def _dimension_row(result: Any) -> dict[str, Any]:
         "below_threshold": list(result.below_threshold),
         "warnings": list(result.warnings),
     }
+
+
+def _bootstrap_ci(result: Any, name: str) -> list[float | None] | None:
+    """Percentile bootstrap interval over recordings, when the report computed one."""
+    interval = result.bootstrap.get(name)
+    return [_number(interval.ci_low), _number(interval.ci_high)] if interval else None
 
 
 def _pair_matrix(matrix: Any) -> dict[str, Any]:
