@@ -70,6 +70,8 @@ MATRIX: dict[str, object] = {
     "practice.audio_file": RECORDING_VIEWERS,
     "practice.transcript_json": RECORDING_VIEWERS,
     "practice.transcript_edit": RECORDING_VIEWERS,
+    "practice.retry": EDITORS,
+    "practice.delete": frozenset({Role.TRAINEE, Role.ADMIN}),
     "moderation.index": EDITORS,
     "moderation.adjudication_queue": EDITORS,
     "moderation.adjudicate": EDITORS,

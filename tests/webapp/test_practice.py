@@ -327,3 +327,69 @@ def test_abandoned_recording_is_finished_from_its_chunks(app, trainee):
         db.session.expire_all()
         assert db.session.get(Recording, recording_id).status == "ready"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RecordingChunk)) == 3
+
+
+def test_trainee_deletes_an_unrated_recording_with_its_files(app, trainee):
+    recording_id = upload(trainee, FIXTURES / "short.ogg").get_json()["recording"]
+    assert recording_files(app)
+    response = trainee.post(
+        f"/practice/recordings/{recording_id}/delete", data={"csrf_token": trainee.token}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Recording, recording_id) is None
+        assert db.session.scalar(sa.select(Transcript).filter_by(recording_id=recording_id)) is None
+        actions = list(db.session.scalars(sa.select(AuditEvent.action)))
+    assert "recording.deleted" in actions
+    assert recording_files(app) == []
+
+
+def test_someone_elses_recording_cannot_be_deleted(app, trainee, login_as):
+    recording_id = upload(trainee, FIXTURES / "short.ogg").get_json()["recording"]
+    other, _ = login_as(Role.TRAINEE)
+    token = csrf_token(other, "/")
+    assert (
+        other.post(
+            f"/practice/recordings/{recording_id}/delete", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
+    with app.app_context():
+        assert db.session.get(Recording, recording_id) is not None
+
+
+def test_failed_transcription_shows_the_reason_and_educators_retry(
+    app, trainee, login_as, monkeypatch
+):
+    from webapp.practice import tasks
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(tasks, "run_recogniser", broken)
+    response = upload(trainee, FIXTURES / "short.ogg")
+    recording_id = response.get_json()["recording"]
+    from webapp.jobs import execute_job
+    from webapp.models import Job
+
+    with app.app_context():
+        job = db.session.scalar(sa.select(Job).filter_by(subject_id=recording_id))
+        while job.status != "failed":  # immediate mode ran attempt 1; run the retries now
+            execute_job(job.id)
+            db.session.refresh(job)
+    own = trainee.get(f"/practice/recordings/{recording_id}").get_data(as_text=True)
+    assert "could not be made" in own and "model exploded" not in own
+    educator, _ = login_as(Role.EDUCATOR)
+    page = educator.get(f"/practice/recordings/{recording_id}").get_data(as_text=True)
+    assert "model exploded" in page and "Retry transcription" in page
+    monkeypatch.undo()
+    token = csrf_token(educator, f"/practice/recordings/{recording_id}")
+    assert (
+        educator.post(
+            f"/practice/recordings/{recording_id}/retry", data={"csrf_token": token}
+        ).status_code
+        == 302
+    )
+    assert (
+        trainee.get(f"/practice/recordings/{recording_id}/status").get_json()["status"] == "ready"
+    )

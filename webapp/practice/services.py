@@ -285,3 +285,40 @@ def finish_from_contiguous_chunks(recording: Recording) -> None:
     except (DomainError, audio.AudioError) as error:
         recording.status = RecordingStatus.FAILED
         recording.error = getattr(error, "message", str(error))
+
+
+def delete_recording(recording: Recording, user: User) -> Path:
+    """Delete a recording and everything hanging off it; returns its folder to remove
+    once the transaction has committed.  Trainees may delete their own recordings until
+    rating has started; administrators may delete any."""
+    is_admin = user.has_role(Role.ADMIN)
+    if not is_admin and recording.trainee_id != user.id:
+        raise NotFound("There is no such recording, or it is not yours.")
+    if not is_admin and has_rating_tasks(recording):
+        raise Conflict("Rating has started on this recording; ask an administrator to delete it.")
+    folder = storage.recording_dir(recording)
+    record_event(
+        AuditAction.RECORDING_DELETED,
+        obj=recording,
+        detail={"by_admin": is_admin, "status": recording.status},
+    )
+    db.session.delete(recording)
+    return folder
+
+
+def has_rating_tasks(recording: Recording) -> bool:
+    from webapp.models import RatingTask
+
+    query = sa.select(RatingTask.id).where(RatingTask.recording_id == recording.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def retry_preparation(recording: Recording) -> Job:
+    """Give a recording whose preparation job failed a fresh set of attempts."""
+    from webapp.jobs import retry_job
+
+    job = get_prepare_job(recording)
+    if job is None or job.status != "failed":
+        raise Conflict("Only a failed transcription can be retried.")
+    retry_job(job)
+    return job

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from flask import (
@@ -27,15 +28,18 @@ from webapp.practice.forms import StartSessionForm, actor_choices
 from webapp.practice.services import (
     MissingChunks,
     accept_upload,
+    delete_recording,
     finish_recording,
     get_active_vignette,
     get_actor_choice,
     get_own_recording,
+    get_prepare_job,
     get_recording_for,
     list_actors,
     list_sessions,
     receive_chunk,
     recording_status,
+    retry_preparation,
     start_session,
 )
 from webapp.practice.transcripts import edit_transcript, transcript_payload
@@ -156,6 +160,9 @@ def recording_view(recording: Recording) -> dict[str, Any]:
         "chunk_seconds": current_app.config["CHUNK_SECONDS"],
         "chunks_received": len(recording.chunks),
         "has_audio": storage.playback_path(recording).exists(),
+        "job_error": _failed_job_error(recording),
+        "can_retry": current_user.has_role(Role.EDUCATOR, Role.ADMIN),
+        "can_delete": recording.trainee_id == current_user.id or current_user.has_role(Role.ADMIN),
         "urls": {
             "chunk": url_for("practice.show", recording_id=rid) + "/chunks/",
             "finish": url_for("practice.finish", recording_id=rid),
@@ -164,6 +171,8 @@ def recording_view(recording: Recording) -> dict[str, Any]:
             "transcript_json": url_for("practice.transcript_json", recording_id=rid),
             "transcript_edit": url_for("practice.transcript_edit", recording_id=rid),
             "page": url_for("practice.show", recording_id=rid),
+            "retry": url_for("practice.retry", recording_id=rid),
+            "delete": url_for("practice.delete", recording_id=rid),
         },
     }
 
@@ -254,3 +263,30 @@ def transcript_edit(recording_id: int) -> Any:
     db.session.commit()
     db.session.refresh(recording)
     return jsonify(transcript_payload(recording))
+
+
+def _failed_job_error(recording: Recording) -> str | None:
+    job = get_prepare_job(recording)
+    return job.error if job is not None and job.status == "failed" else None
+
+
+@bp.route("/recordings/<int:recording_id>/retry", methods=["POST"])
+@roles_required(Role.EDUCATOR, Role.ADMIN)
+def retry(recording_id: int) -> Any:
+    recording = get_recording_for(me(), recording_id)
+    retry_preparation(recording)
+    db.session.commit()
+    flash("Transcription queued again.", "success")
+    return redirect(url_for("practice.show", recording_id=recording.id))
+
+
+@bp.route("/recordings/<int:recording_id>/delete", methods=["POST"])
+@roles_required(Role.TRAINEE, Role.ADMIN)
+def delete(recording_id: int) -> Any:
+    recording = get_recording_for(me(), recording_id)
+    folder = delete_recording(recording, me())
+    db.session.commit()
+    shutil.rmtree(folder, ignore_errors=True)  # only once the rows are gone for good
+    flash("The recording and its transcript are deleted.", "success")
+    target = "practice.index" if Role.TRAINEE in current_user.roles else "home.index"
+    return redirect(url_for(target))
