@@ -1,6 +1,13 @@
 """ORM models, one module per aggregate.  Importing this package registers them all."""
 
 from webapp.models.audit import AuditAction, AuditEvent
+from webapp.models.development import (
+    Assignment,
+    Consent,
+    Exemplar,
+    FeedbackRelease,
+    SessionNote,
+)
 from webapp.models.job import Job, JobStatus
 from webapp.models.rating import (
     CompanionResponse,
@@ -31,11 +38,15 @@ from webapp.models.vignette import Vignette, VignetteVersion
 
 __all__ = [
     "ROLE_LABELS",
+    "Assignment",
     "AuditAction",
     "AuditEvent",
     "Cohort",
     "CompanionResponse",
+    "Consent",
     "EvidenceMark",
+    "Exemplar",
+    "FeedbackRelease",
     "FinalMethod",
     "FinalScore",
     "GoldStandard",
@@ -53,6 +64,7 @@ __all__ = [
     "RecordingStatus",
     "Role",
     "Segment",
+    "SessionNote",
     "Speaker",
     "TaskRole",
     "TaskStatus",

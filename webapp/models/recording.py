@@ -67,6 +67,10 @@ class Recording(Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_chunk_at: so.Mapped[datetime | None]
     finished_at: so.Mapped[datetime | None]
+    # Retention: past this date a periodic job deletes the audio and transcript text and
+    # keeps the de-identified scores; ``purged_at`` records when that happened.
+    retain_until: so.Mapped[datetime | None] = so.mapped_column(index=True)
+    purged_at: so.Mapped[datetime | None]
 
     trainee = so.relationship("User", foreign_keys=[trainee_id])
     actor = so.relationship("User", foreign_keys=[actor_id])
