@@ -1,5 +1,6 @@
-"""Demo ratings on the six demo interviews: single- and double-coded, one pair close
-enough to average and one that needs adjudication, plus an open task in a rater's queue.
+"""Demo ratings on five of the six demo interviews: single- and double-coded, pairs close
+enough to average and one that needs adjudication.  The sixth is left to the normal flow:
+it is allocated to a rater when its transcript is ready, so a rater's queue has real work.
 
 The scores follow each script's ``expected_scores`` (what a careful rater would give);
 the second rater's differences are deliberate.  Tasks are created directly (not by the
@@ -37,7 +38,6 @@ PLAN: dict[str, tuple[str, str | None, dict[str, int], bool]] = {
     "school-referral-tired-and-unkempt-strong": ("rater2", None, {}, False),
     "school-referral-late-and-hungry-strong": ("rater1", "rater2", {"warmth": -2}, False),
     "school-referral-late-and-hungry-weak": ("rater2", "rater1", {"clarity": +1}, False),
-    "school-referral-tired-and-unkempt-mixed": ("rater1", None, {}, True),
     "cp-plan-alcohol-and-domestic-abuse-weak": ("rater2", None, {}, False),
 }
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from webapp.extensions import db
 from webapp.jobs import huey
-from webapp.models import FinalScore, RatingTask, Recording, TaskStatus, User
+from webapp.models import FinalScore, RatingTask, Recording, TaskStatus
 
 
 def test_demo_ratings_cover_single_double_and_adjudication(app_factory, tmp_path):
@@ -19,17 +19,22 @@ def test_demo_ratings_cover_single_double_and_adjudication(app_factory, tmp_path
             demo = db.session.scalars(
                 sa.select(Recording).where(Recording.original_name.like("%.ogg"))
             ).all()
-            assert len(demo) == 6 and all(r.public_code for r in demo)
+            assert len(demo) == 6 and sum(bool(r.public_code) for r in demo) == 5
             waiting = {r.original_name: needs_adjudication(r) for r in demo}
             assert waiting["school-referral-late-and-hungry-strong.ogg"] == ["warmth"]
             methods = set(db.session.scalars(sa.select(FinalScore.method)))
             assert {"single", "mean"} <= methods
-            rater1 = db.session.scalar(sa.select(User).where(User.email == "rater1@example.org"))
-            open_tasks = db.session.scalars(
-                sa.select(RatingTask).where(
-                    RatingTask.rater_id == rater1.id, RatingTask.status == TaskStatus.OPEN
+            # One interview is left to the allocator, which runs when its transcript is ready.
+            waiting = next(r for r in demo if "tired-and-unkempt-mixed" in r.original_name)
+            tasks = sa.select(RatingTask).where(RatingTask.recording_id == waiting.id)
+            assert db.session.scalars(tasks).all() == []
+            assert (
+                db.session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(RatingTask)
+                    .where(RatingTask.status == TaskStatus.OPEN)
                 )
-            ).all()
-            assert len(open_tasks) == 1
+                == 0
+            )
     finally:
         huey.immediate = True
