@@ -91,6 +91,7 @@ def count_coders(recording: Recording) -> int:
 def update_final_scores(recording: Recording) -> list[FinalScore]:
     """Write the SINGLE/MEAN final scores the submitted ratings allow; never touch
     ADJUDICATED ones; drop a stale SINGLE/MEAN score whose coders now disagree."""
+    lock_recording(recording)
     written: list[FinalScore] = []
     coders = count_coders(recording)
     for version_id, tasks in coded_tasks(recording).items():
@@ -106,6 +107,21 @@ def update_final_scores(recording: Recording) -> list[FinalScore]:
             written.append(_upsert(recording, version_id, key, outcome, final))
     db.session.flush()
     return written
+
+
+def lock_recording(recording: Recording) -> None:
+    """Serialise final-score updates of one recording.
+
+    Two coders submitting at the same moment would each see only their own rating under
+    PostgreSQL's read committed isolation and both leave the final score unwritten.  The row
+    lock makes the second wait for the first to commit; expiring the session then makes it
+    read the first one's rating.  (SQLite has a single writer and ignores FOR UPDATE.)
+    """
+    db.session.flush()
+    db.session.execute(
+        sa.select(Recording.id).where(Recording.id == recording.id).with_for_update()
+    )
+    db.session.expire_all()
 
 
 def _existing(recording: Recording, version_id: int) -> dict[str, FinalScore]:

@@ -42,6 +42,7 @@ from webapp.review.services import (
     submit_rating,
 )
 from webapp.review.views_model import entered_view, rater_item, rater_page
+from webapp.transactions import commit_with_retry
 
 DONE = {
     Action.DRAFT: "Draft saved. You can come back to it.",
@@ -91,13 +92,16 @@ def save(code: str) -> Any:
     try:
         action = parse_action(request.form)
         entered = parse_rating(request.form, instrument_of(task.instrument_version))
-        _apply(action, task, entered)
+        form = entered
+        # A double click or a concurrent change is settled by the database; the loser
+        # reloads the task and the idempotent service sees the winner's rating.
+        commit_with_retry(lambda: _apply(action, get_rater_task(me(), code), form))
     except DomainError as error:
         db.session.rollback()
+        task = get_rater_task(me(), code)
         if wants_json():
             return jsonify(error=type(error).__name__, message=error.message), error.status
         return _render_page(task, entered, error.message), error.status
-    db.session.commit()
     if wants_json():
         return jsonify(rater_page(task)["rating"])
     flash(DONE[action], "success")
