@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 
 from webapp import audio
@@ -257,7 +258,11 @@ def recording_status(recording: Recording) -> dict[str, object]:
 
 
 def list_sessions(user: User) -> list[Recording]:
-    query = sa.select(Recording).where(Recording.trainee_id == user.id)
+    query = (
+        sa.select(Recording)
+        .where(Recording.trainee_id == user.id)
+        .options(so.selectinload(Recording.vignette_version), so.selectinload(Recording.actor))
+    )
     return list(db.session.scalars(query.order_by(Recording.created_at.desc())))
 
 

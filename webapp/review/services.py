@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from rating.allocation import PUBLIC_CODE_PATTERN
 from rating.instruments import Instrument, validate_score
@@ -78,6 +79,12 @@ def list_queue(rater: User) -> list[RatingTask]:
     """The rater's open and submitted tasks in their stable shuffled order."""
     query = sa.select(RatingTask).where(
         RatingTask.rater_id == rater.id, RatingTask.status != TaskStatus.RECUSED
+    )
+    # Everything a queue line shows, loaded in a fixed number of queries.
+    query = query.options(
+        so.selectinload(RatingTask.recording).selectinload(Recording.vignette_version),
+        so.selectinload(RatingTask.instrument_version),
+        so.selectinload(RatingTask.ratings),
     )
     return list(db.session.scalars(query.order_by(RatingTask.sort_key, RatingTask.id)))
 
