@@ -47,13 +47,15 @@ class TrainingSet:
 
 
 def is_training_allowed(recording: Recording) -> bool:
-    """Whether the trainee's consent allows this recording to train the classifier.
+    """Whether consent allows this recording to train the classifier.
 
-    A hook: recordings have no such consent field yet, so every recording is allowed.  When
-    consent is recorded (webapp/privacy.py), check it here; every path into training data
-    goes through this function.
+    True only when the trainee opted in to classifier training and has not withdrawn, and
+    so did the actor when the actor has an account (rules in webapp/privacy/consent.py).
+    Every path into training data goes through this function.
     """
-    return True
+    from webapp.privacy.consent import is_classifier_allowed
+
+    return is_classifier_allowed(recording)
 
 
 def render_transcript(segments: list[Segment]) -> str:

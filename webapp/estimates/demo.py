@@ -92,6 +92,9 @@ def load_demo_training_archive() -> int:
         truth = {d: values[index] for d, values in corpus.ratings.items()}
         _add_ratings(context, recording, index, truth, rng)
     db.session.flush()
+    from webapp.privacy.demo import grant_demo_consents
+
+    grant_demo_consents()
     return N_RECORDS
 
 
