@@ -38,6 +38,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check webapp rating
 	$(BIN)/mypy
 	$(BIN)/mypy --strict rating
+	$(BIN)/bandit -q -ll -r webapp rating
 
 test: $(VENV)/.dev-installed chromium lint
 	$(BIN)/python -m pytest
