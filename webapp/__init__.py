@@ -52,11 +52,16 @@ def _migrations_dir() -> str:
 def register_blueprints(app: Flask) -> None:
     from webapp.admin import bp as admin_bp
     from webapp.auth import bp as auth_bp
+    from webapp.dashboard import bp as dashboard_bp
     from webapp.estimates import bp as estimates_bp
+    from webapp.exports import bp as exports_bp
+    from webapp.feedback import bp as feedback_bp
     from webapp.home import bp as home_bp
     from webapp.library import bp as library_bp
     from webapp.moderation import bp as moderation_bp
+    from webapp.ops import bp as ops_bp
     from webapp.practice import bp as practice_bp
+    from webapp.privacy import bp as privacy_bp
     from webapp.reports import bp as reports_bp
     from webapp.review import bp as review_bp
 
@@ -69,17 +74,24 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(estimates_bp, url_prefix="/estimates")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(feedback_bp, url_prefix="/feedback")
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(privacy_bp, url_prefix="/privacy")
+    app.register_blueprint(exports_bp, url_prefix="/exports")
 
 
 def register_hooks(app: Flask) -> None:
     from webapp.access import enforce_access, public
     from webapp.errors import register_error_handlers
     from webapp.home.navigation import navigation
+    from webapp.ops.logs import init_logging
     from webapp.security import set_security_headers
 
     public(app.view_functions["static"])
     app.before_request(enforce_access)
     app.after_request(set_security_headers)
     register_error_handlers(app)
+    init_logging(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["navigation"] = navigation

@@ -148,7 +148,9 @@ def worker_command(threads: int | None) -> None:
 
 def register_commands(app: Flask) -> None:
     from webapp.estimates.cli import classifier_cli
+    from webapp.ops.cli import backup_cli
     from webapp.practice.cli import recordings_cli, transcribe_command
+    from webapp.privacy.cli import privacy_cli
     from webapp.reports.cli import report_command
     from webapp.review.cli import rating_cli
 
@@ -157,3 +159,5 @@ def register_commands(app: Flask) -> None:
     for command in (*commands, recordings_cli, transcribe_command, rating_cli):
         app.cli.add_command(command)
     app.cli.add_command(classifier_cli)
+    app.cli.add_command(privacy_cli)
+    app.cli.add_command(backup_cli)

@@ -31,6 +31,11 @@ Settings read from the environment (README has the full table):
   before its estimates are shown (default 0.4)
 - ``SHOW_ESTIMATES_TO_TRAINEES``: show advisory estimates to trainees on their own
   recordings (default off)
+- ``LOG_JSON``: JSON log lines on stderr with a request id (default on in production)
+- ``HEARTBEAT_MAX_AGE_SECONDS`` / ``MIN_FREE_DISK_MB``: when ``/readyz`` reports the
+  worker or the disk as failing (defaults 180 s, 500 MB)
+- ``PG_BIN``: folder with ``pg_dump``/``pg_restore`` for backups (default: PATH, then
+  the newest /usr/lib/postgresql/*/bin)
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ from typing import Any
 EMBEDDED = "embedded"
 PRODUCTION = "production"
 
-SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+# A file name, not a secret.
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  # nosec B105
 
 DEFAULTS: dict[str, Any] = {
     "APP_ENV": EMBEDDED,
@@ -65,6 +71,8 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
     "ARGON2_PARALLELISM": 4,
+    # The public demo password (README; bandit B105, low, expected): demo data is never
+    # loaded in production.
     "DEMO_PASSWORD": "practice-makes-better",
     "VIGNETTE_DIR": str(Path(__file__).resolve().parent.parent / "vignettes"),
     "QUEUE_IMMEDIATE": False,
@@ -102,6 +110,17 @@ DEFAULTS: dict[str, Any] = {
     # derived in build_config when not given.
     "ESTIMATE_MIN_QWK": 0.4,
     "SHOW_ESTIMATES_TO_TRAINEES": False,
+    # Privacy (webapp/privacy).  A recording's audio and transcript text are kept this many
+    # days after it is made; then the daily purge deletes them and keeps the scores.
+    "RETENTION_DAYS": 730,
+    # Operations (webapp/ops).  Workers write a heartbeat every minute; /readyz fails the
+    # "worker" check when the newest is older than this, or when no worker ever wrote one.
+    "HEARTBEAT_MAX_AGE_SECONDS": 180,
+    # /readyz fails the "disk" check below this much free space in DATA_DIR: uploads
+    # stream to disk and would fail half-way.
+    "MIN_FREE_DISK_MB": 500,
+    # pg_dump / pg_restore folder for `flask backup` on PostgreSQL (None: search).
+    "PG_BIN": None,
 }
 
 # Environment variables read as-is (strings) or converted by the named function.
@@ -127,6 +146,10 @@ _ENV_CASTS: dict[str, Any] = {
     "CALIBRATION_MIN_N": int,
     "MODELS_DIR": str,
     "ESTIMATE_MIN_QWK": float,
+    "RETENTION_DAYS": int,
+    "HEARTBEAT_MAX_AGE_SECONDS": int,
+    "MIN_FREE_DISK_MB": int,
+    "PG_BIN": str,
 }
 
 
@@ -149,6 +172,8 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise ConfigError(f"{name}={environ[name]!r} is not valid: {exc}") from exc
     if environ.get("EMBEDDED_WORKER"):
         found["EMBEDDED_WORKER"] = _env_bool(environ["EMBEDDED_WORKER"])
+    if environ.get("LOG_JSON"):
+        found["LOG_JSON"] = _env_bool(environ["LOG_JSON"])
     if environ.get("SHOW_ESTIMATES_TO_TRAINEES"):
         found["SHOW_ESTIMATES_TO_TRAINEES"] = _env_bool(environ["SHOW_ESTIMATES_TO_TRAINEES"])
     return found
@@ -172,6 +197,7 @@ def build_config(
     config.setdefault("EMBEDDED_WORKER", not is_production)
     config.setdefault("SESSION_COOKIE_SECURE", is_production)
     config.setdefault("REMEMBER_COOKIE_SECURE", is_production)
+    config.setdefault("LOG_JSON", is_production)
     config.setdefault("QUEUE_URL", f"sqlite:///{data_dir / 'queue.db'}")
     database_url = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'app.db'}"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)

@@ -77,6 +77,9 @@ def load_demo() -> list[tuple[str, str]]:
     from webapp.estimates.demo import load_demo_training_archive
 
     load_demo_training_archive()  # text-only synthetic archive: enough to train the model
+    from webapp.privacy.demo import grant_demo_consents
+
+    grant_demo_consents()  # the fictional demo people opt in to every use
     return demo_logins()
 
 

@@ -28,13 +28,18 @@ EDUCATORS = frozenset({Role.EDUCATOR, Role.ADMIN})
 NAV_ITEMS = (
     NavItem("Home", "home.index", frozenset(Role)),
     NavItem("My practice", "practice.index", frozenset({Role.TRAINEE})),
+    NavItem("My progress", "feedback.progress", frozenset({Role.TRAINEE})),
     NavItem(
         "After-session forms", "moderation.companion_index", frozenset({Role.TRAINEE, Role.ACTOR})
     ),
     NavItem("Vignettes", "library.index", frozenset({Role.TRAINEE, Role.ACTOR, *EDUCATORS})),
+    NavItem("Exemplars", "privacy.exemplars", frozenset({Role.TRAINEE, *EDUCATORS})),
     NavItem("Rating", "review.index", frozenset({Role.RATER})),
+    NavItem("Dashboard", "dashboard.index", EDUCATORS),
     NavItem("Moderation", "moderation.index", EDUCATORS),
+    NavItem("Feedback", "feedback.index", EDUCATORS),
     NavItem("Reports", "reports.index", EDUCATORS),
+    NavItem("Exports", "exports.index", EDUCATORS),
     NavItem("Model", "estimates.index", EDUCATORS),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
     NavItem("Cohorts", "admin.cohorts", frozenset({Role.ADMIN})),

@@ -61,6 +61,18 @@ class AuditAction(StrEnum):
     REVIEW_AUDIO_PLAYED = "review.audio_played"
     CLASSIFIER_TRAINED = "classifier.trained"  # a rating model was trained and saved
     ESTIMATES_VIEWED = "estimates.viewed"  # model estimates for a recording were shown
+    ASSIGNMENT_CREATED = "assignment.created"  # a vignette set for a trainee or cohort
+    CONSENT_RECORDED = "consent.recorded"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    EXEMPLAR_TAGGED = "exemplar.tagged"
+    EXEMPLAR_REMOVED = "exemplar.removed"  # consent withdrawn: its exemplars went too
+    EXPORT_DOWNLOADED = "export.downloaded"  # a de-identified research export
+    EXPORT_IDENTIFIED = "export.identified"  # an export with names and emails (admins)
+    RECORDING_PURGED = "recording.purged"  # retention: audio and transcript text deleted
+    USER_DATA_EXPORTED = "user.data_exported"  # a subject access export
+    USER_ERASED = "user.erased"
+    FEEDBACK_RELEASED = "feedback.released"  # final scores and comments shown to the trainee
+    SESSION_NOTE_SAVED = "session_note.saved"  # a trainee's plan or reflection (text not logged)
 
 
 class AuditEvent(Model):

@@ -36,6 +36,7 @@ from webapp.models import (
 )
 from webapp.orm import utcnow
 from webapp.practice import storage
+from webapp.privacy.retention import default_retain_until
 
 PREPARE_JOB = "prepare-recording"
 IMPORT_PRIORITY = -10
@@ -93,6 +94,7 @@ def start_session(trainee: User, vignette: Vignette, actor: ActorChoice) -> Reco
         actor_name=actor.actor_name,
         source=RecordingSource.BROWSER,
         storage_key=storage.new_storage_key(),
+        retain_until=default_retain_until(),
         original_format="webm",
     )
     db.session.add(recording)
@@ -214,6 +216,7 @@ def accept_upload(
             actor_name=actor.actor_name,
             source=source,
             storage_key=storage.new_storage_key(),
+            retain_until=default_retain_until(),
             original_format=fmt,
             original_name=(filename or "")[:255] or None,
         )

@@ -55,7 +55,11 @@ def me() -> Any:
 @bp.route("/")
 @roles_required(Role.TRAINEE)
 def index() -> Any:
-    return render_template("practice/index.html", sessions=list_sessions(me()))
+    from webapp.dashboard.assignments import my_assignments
+
+    return render_template(
+        "practice/index.html", sessions=list_sessions(me()), my_assignments=my_assignments(me())
+    )
 
 
 @bp.route("/vignettes/<slug>", methods=["GET", "POST"])
