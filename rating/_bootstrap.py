@@ -33,7 +33,7 @@ def bootstrap_ci(
     statistic: Callable[[FloatArray], float],
     data: ArrayLike,
     *,
-    unit_axis: int,
+    unit_axis: int = -1,
     n_resamples: int = 2000,
     confidence: float = 0.95,
     seed: int | np.random.Generator | None = None,
@@ -47,10 +47,10 @@ def bootstrap_ci(
         ``lambda d: krippendorff_alpha(d, level="ordinal")``.
     data : array_like
         The reliability data.
-    unit_axis : int
-        The axis that indexes units (recordings): ``1`` for ``(n_raters, n_units)`` data such
-        as :func:`krippendorff_alpha` takes, ``0`` for ``(n_units, n_raters)`` data such as
-        :func:`icc` takes.  Required, so the axis is never guessed.
+    unit_axis : int, default -1
+        The axis that indexes units (recordings).  The default, the last axis, fits the
+        ``(n_raters, n_units)`` layout of :func:`krippendorff_alpha` and :func:`gwet_ac`;
+        pass ``0`` for ``(n_units, n_raters)`` data such as :func:`icc` takes.
     n_resamples : int, default 2000
         Number of bootstrap resamples.
     confidence : float, default 0.95

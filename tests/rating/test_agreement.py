@@ -532,7 +532,7 @@ def test_pearson_interval_edge_cases() -> None:
 
 
 def test_bootstrap_resamples_units_and_is_reproducible() -> None:
-    first = bootstrap_ci(krippendorff_alpha, KRIPPENDORFF_2011, unit_axis=1, seed=7)
+    first = bootstrap_ci(krippendorff_alpha, KRIPPENDORFF_2011, seed=7)  # units: last axis
     second = bootstrap_ci(krippendorff_alpha, KRIPPENDORFF_2011, unit_axis=1, seed=7)
     assert first == second
     assert first.estimate == pytest.approx(0.849, abs=5e-4)
