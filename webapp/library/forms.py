@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 ACTOR_BRIEF_FIELDS = (
@@ -59,6 +67,9 @@ class VignetteForm(FlaskForm):
     parallel_group = StringField("Parallel-form group", validators=[Optional()])
     tags = StringField("Tags", validators=[Optional()])
     content_note = TextAreaField("Content note", validators=[Optional()])
+    companion_forms = BooleanField(
+        "Offer the after-session forms (trainee on realism, actor in role)", default=True
+    )
     submit = SubmitField("Save as a new version")
 
     def to_document(self) -> dict[str, Any]:
@@ -84,6 +95,7 @@ class VignetteForm(FlaskForm):
             "parallel_group": (self.parallel_group.data or "").strip() or None,
             "tags": [tag.strip() for tag in (self.tags.data or "").split(",") if tag.strip()],
             "content_note": (self.content_note.data or "").strip() or None,
+            "companion_forms": bool(self.companion_forms.data),
         }
 
     def fill_from(self, document: dict[str, Any]) -> None:
@@ -101,6 +113,7 @@ class VignetteForm(FlaskForm):
         self.parallel_group.data = document.get("parallel_group") or ""
         self.tags.data = ", ".join(document.get("tags") or [])
         self.content_note.data = document.get("content_note") or ""
+        self.companion_forms.data = document.get("companion_forms", True) is not False
 
 
 class RetireForm(FlaskForm):

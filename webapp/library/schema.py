@@ -111,4 +111,5 @@ def with_defaults(document: dict[str, Any]) -> dict[str, Any]:
     filled.setdefault("tags", [])
     filled.setdefault("content_note", None)
     filled.setdefault("parallel_group", None)
+    filled.setdefault("companion_forms", True)
     return filled

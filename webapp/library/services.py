@@ -28,7 +28,7 @@ from webapp.orm import utcnow
 CONTENT_FIELDS = (
     "title", "summary", "trainee_brief", "actor_brief", "actor_directive",
     "presenting_concerns", "strengths", "legal_status", "target_minutes", "difficulty",
-    "parallel_group", "tags", "content_note",
+    "parallel_group", "tags", "content_note", "companion_forms",
 )  # fmt: skip
 
 
@@ -52,6 +52,10 @@ class ImportReport:
 
 def content_hash(document: dict[str, Any]) -> str:
     content = {name: document.get(name) for name in CONTENT_FIELDS}
+    # Fields added later count only when they differ from their default, so versions
+    # stored before the field existed keep their hash and are not re-versioned.
+    if content.get("companion_forms", True) is True:
+        content.pop("companion_forms", None)
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

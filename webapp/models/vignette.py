@@ -60,6 +60,8 @@ class VignetteVersion(Model):
     parallel_group: so.Mapped[str | None] = so.mapped_column(sa.String(80), index=True)
     tags: so.Mapped[list[str]] = so.mapped_column(default=list)
     content_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Whether sessions with this version offer the short after-session forms.
+    companion_forms: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     source: so.Mapped[str] = so.mapped_column(sa.String(200))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -89,6 +89,8 @@ def parse_kind(kind: str) -> CompanionKind:
 
 
 def is_respondent(user: User, recording: Recording, kind: CompanionKind) -> bool:
+    if not recording.vignette_version.companion_forms:
+        return False  # this vignette does not use the after-session forms
     if kind == CompanionKind.TRAINEE:
         return recording.trainee_id == user.id
     return recording.actor_id is not None and recording.actor_id == user.id
