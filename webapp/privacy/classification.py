@@ -239,6 +239,7 @@ CLASSIFICATION: dict[str, dict[str, Level]] = {
         "parallel_group",
         "tags",
         "content_note",
+        "companion_forms",
         "content_hash",
         "source",
         "created_at",
