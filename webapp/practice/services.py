@@ -12,7 +12,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -36,7 +36,6 @@ from webapp.models import (
 )
 from webapp.orm import utcnow
 from webapp.practice import storage
-from webapp.privacy.retention import default_retain_until
 
 PREPARE_JOB = "prepare-recording"
 IMPORT_PRIORITY = -10
@@ -54,6 +53,13 @@ class MissingChunks(Conflict):
 class ActorChoice:
     actor_id: int | None = None
     actor_name: str | None = None
+
+
+def _default_retain_until() -> Any:
+    # Imported here: webapp.privacy imports this package's storage module.
+    from webapp.privacy.retention import default_retain_until
+
+    return default_retain_until()
 
 
 def max_seconds() -> float:
@@ -94,7 +100,7 @@ def start_session(trainee: User, vignette: Vignette, actor: ActorChoice) -> Reco
         actor_name=actor.actor_name,
         source=RecordingSource.BROWSER,
         storage_key=storage.new_storage_key(),
-        retain_until=default_retain_until(),
+        retain_until=_default_retain_until(),
         original_format="webm",
     )
     db.session.add(recording)
@@ -216,7 +222,7 @@ def accept_upload(
             actor_name=actor.actor_name,
             source=source,
             storage_key=storage.new_storage_key(),
-            retain_until=default_retain_until(),
+            retain_until=_default_retain_until(),
             original_format=fmt,
             original_name=(filename or "")[:255] or None,
         )
