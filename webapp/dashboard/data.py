@@ -7,7 +7,7 @@ are fetched once, with the trainee, cohort and vignette joined in, and grouped i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,6 @@ from webapp.models import (
     Assignment,
     Cohort,
     FinalScore,
-    InstrumentVersion,
     Rating,
     RatingScore,
     RatingTask,
@@ -29,7 +28,7 @@ from webapp.models import (
     UserRole,
     VignetteVersion,
 )
-from webapp.reports.data import latest_submitted_rating_ids
+from webapp.reports.data import latest_submitted_rating_ids, recorded_between, select_final_scores
 
 AnySelect = sa.Select[*tuple[Any, ...]]
 
@@ -63,7 +62,7 @@ def get_score_rows(
 ) -> list[ScoreRow]:
     """Final scores of one instrument, oldest recording first."""
     query: AnySelect = (
-        sa.select(
+        select_final_scores(
             Recording.id,
             Recording.trainee_id,
             User.cohort_id,
@@ -72,12 +71,9 @@ def get_score_rows(
             Recording.created_at,
             FinalScore.dimension,
             FinalScore.score,
+            slug=slug,
         )
-        .join(FinalScore, FinalScore.recording_id == Recording.id)
-        .join(InstrumentVersion, InstrumentVersion.id == FinalScore.instrument_version_id)
-        .join(User, User.id == Recording.trainee_id)
         .join(VignetteVersion, VignetteVersion.id == Recording.vignette_version_id)
-        .where(InstrumentVersion.slug == slug)
         .order_by(Recording.created_at, Recording.id, FinalScore.dimension)
     )
     query = _filtered(query, filters)
@@ -91,11 +87,7 @@ def _filtered(query: AnySelect, filters: Filters) -> AnySelect:
         query = query.where(User.cohort_id == filters.cohort_id)
     if filters.vignette_id is not None:
         query = query.where(VignetteVersion.vignette_id == filters.vignette_id)
-    if filters.start is not None:
-        query = query.where(Recording.created_at >= datetime.combine(filters.start, time.min, UTC))
-    if filters.end is not None:
-        query = query.where(Recording.created_at <= datetime.combine(filters.end, time.max, UTC))
-    return query
+    return recorded_between(query, filters.start, filters.end)
 
 
 def list_trainees(cohort_id: int | None = None) -> list[tuple[int, str, int | None]]:

@@ -31,7 +31,7 @@ from webapp.models import (
     User,
 )
 from webapp.privacy.consent import withdrawn_recording_ids
-from webapp.reports.data import latest_submitted_rating_ids
+from webapp.reports.data import latest_submitted_rating_ids, select_final_scores
 
 IDENTITY_HEADERS = ("trainee_name", "trainee_email")
 
@@ -115,26 +115,19 @@ def ratings_table() -> Table:
 
 def finals_table() -> Table:
     """One row per recording x dimension with its final score and the trainee's cohort."""
-    query = (
-        sa.select(
-            Recording.id,
-            Recording.public_code,
-            Recording.trainee_id,
-            Cohort.name,
-            FinalScore.dimension,
-            FinalScore.score,
-            FinalScore.method,
-            InstrumentVersion.slug,
-            InstrumentVersion.version,
-            Recording.created_at,
-        )
-        .join(FinalScore, FinalScore.recording_id == Recording.id)
-        .join(InstrumentVersion, InstrumentVersion.id == FinalScore.instrument_version_id)
-        .join(User, User.id == Recording.trainee_id)
-        .outerjoin(Cohort, Cohort.id == User.cohort_id)
-        .order_by(
-            Recording.id, InstrumentVersion.slug, InstrumentVersion.version, FinalScore.dimension
-        )
+    query = select_final_scores(
+        Recording.id,
+        Recording.public_code,
+        Recording.trainee_id,
+        Cohort.name,
+        FinalScore.dimension,
+        FinalScore.score,
+        FinalScore.method,
+        InstrumentVersion.slug,
+        InstrumentVersion.version,
+        Recording.created_at,
+    ).order_by(
+        Recording.id, InstrumentVersion.slug, InstrumentVersion.version, FinalScore.dimension
     )
     trainees = Pseudonyms("T", 4, _all_ids(Recording.trainee_id))
     withdrawn = withdrawn_recording_ids()

@@ -95,30 +95,46 @@ def get_rating_rows(slug: str) -> list[RatingRow]:
     ]
 
 
-def get_final_rows(
-    slug: str, *, start: date | None = None, end: date | None = None
-) -> list[FinalRow]:
-    """Final scores of one instrument with each recording's trainee cohort and date."""
+def select_final_scores(*columns: Any, slug: str | None = None) -> sa.Select[Any]:
+    """``columns`` of every final score (of one instrument when ``slug`` is given), joined
+    to its recording, instrument version, trainee and the trainee's cohort (if any).
+
+    Reports, dashboards and exports all start from this one join.
+    """
     query = (
-        sa.select(
-            Recording.id,
-            Recording.trainee_id,
-            Cohort.name,
-            FinalScore.dimension,
-            FinalScore.score,
-            Recording.created_at,
-        )
+        sa.select(*columns)
+        .select_from(Recording)
         .join(FinalScore, FinalScore.recording_id == Recording.id)
         .join(InstrumentVersion, InstrumentVersion.id == FinalScore.instrument_version_id)
         .join(User, User.id == Recording.trainee_id)
         .outerjoin(Cohort, Cohort.id == User.cohort_id)
-        .where(InstrumentVersion.slug == slug)
     )
+    return query if slug is None else query.where(InstrumentVersion.slug == slug)
+
+
+def recorded_between(query: sa.Select[Any], start: date | None, end: date | None) -> sa.Select[Any]:
+    """Keep recordings made from ``start`` to ``end`` inclusive (whole UTC days)."""
     if start is not None:
         query = query.where(Recording.created_at >= datetime.combine(start, time.min, UTC))
     if end is not None:
         query = query.where(Recording.created_at <= datetime.combine(end, time.max, UTC))
-    return [FinalRow(*row) for row in db.session.execute(query)]
+    return query
+
+
+def get_final_rows(
+    slug: str, *, start: date | None = None, end: date | None = None
+) -> list[FinalRow]:
+    """Final scores of one instrument with each recording's trainee cohort and date."""
+    query = select_final_scores(
+        Recording.id,
+        Recording.trainee_id,
+        Cohort.name,
+        FinalScore.dimension,
+        FinalScore.score,
+        Recording.created_at,
+        slug=slug,
+    )
+    return [FinalRow(*row) for row in db.session.execute(recorded_between(query, start, end))]
 
 
 def list_cohort_names() -> list[str]:
