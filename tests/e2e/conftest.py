@@ -3,6 +3,7 @@ Debian's Chromium driven by Playwright.  ``playwright install`` is never needed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -43,30 +44,30 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 120
     raise TimeoutError(f"server did not answer at {url}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh instance served by ``python -m webapp`` (migrate + demo + worker)."""
-    data_dir = tmp_path_factory.mktemp("live")
-    port = free_port()
+def server_env(data_dir: Path, port: int, **settings: str) -> dict[str, str]:
+    """Environment for a throwaway ``python -m webapp`` on loopback with its own data."""
     env = {
         **os.environ,
         "DATA_DIR": str(data_dir),
-        "SECRET_KEY": "e2e-secret",
         "PORT": str(port),
         "HOST": "127.0.0.1",
         # every test logs in from 127.0.0.1; the default limit would throttle the suite
         "LOGIN_RATE_LIMIT": "1000 per minute",
-        # These tests need no transcription; the demo interviews would otherwise be
-        # transcribed in the background and slow every other browser test down.
-        "EMBEDDED_WORKER": "0",
+        **settings,
     }
-    env.pop("TEST_DATABASE_URL", None)
-    env.pop("DATABASE_URL", None)
+    for name in ("TEST_DATABASE_URL", "DATABASE_URL", "QUEUE_URL"):
+        env.pop(name, None)
+    return env
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, env: dict[str, str]) -> Iterator[str]:
+    """Run ``python -m webapp`` (as ``make run`` does) until the block ends; yield its URL."""
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "webapp"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{env['PORT']}"
     try:
         wait_until_serving(url, process)
         yield url
@@ -74,6 +75,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh instance served by ``python -m webapp`` (migrate + demo data)."""
+    data_dir = tmp_path_factory.mktemp("live")
+    # These tests need no transcription; the demo interviews would otherwise be
+    # transcribed in the background and slow every other browser test down.
+    env = server_env(data_dir, free_port(), SECRET_KEY="e2e-secret", EMBEDDED_WORKER="0")
+    with running_server(data_dir, env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import this module itself, so that every module shares one server and one browse
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_serving
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, running_server, server_env
 from webapp.config import DEFAULTS
 
 SPEECH = (
@@ -75,34 +74,15 @@ def speech_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m webapp`` with the tiny English model, a trainee, an actor and the
     vignettes (but no demo interviews), and a generous login limit."""
     data_dir = tmp_path_factory.mktemp("speech-live")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATA_DIR": str(data_dir),
-        "SECRET_KEY": "e2e-recording-secret",
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "LOGIN_RATE_LIMIT": "1000 per minute",
-        "WHISPER_MODEL": "tiny.en",
-    }
-    for name in ("TEST_DATABASE_URL", "DATABASE_URL", "QUEUE_URL"):
-        env.pop(name, None)
+    env = server_env(
+        data_dir, free_port(), SECRET_KEY="e2e-recording-secret", WHISPER_MODEL="tiny.en"
+    )
     seed = [sys.executable, "-c", SEED, TRAINEE, ACTOR]
     seeded = subprocess.run(seed, env=env, capture_output=True, text=True, timeout=120)
     if seeded.returncode:
         pytest.fail(f"seeding the test database failed:\n{seeded.stdout}{seeded.stderr}")
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webapp"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process)
+    with running_server(data_dir, env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="session")
