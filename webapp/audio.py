@@ -368,12 +368,32 @@ def _atomic_output(dst: Path | str) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def _disk_full_errors() -> Iterator[None]:
+    """Turn "no space left" (from Python or from PyAV's muxer) into StorageFull."""
     try:
         yield
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        if exc.errno in DISK_FULL_ERRNOS:
             raise StorageFull(detail=str(exc)) from exc
         raise
+    except av.error.FFmpegError as exc:
+        if exc.errno in DISK_FULL_ERRNOS:
+            raise StorageFull(detail=str(exc)) from exc
+        raise
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def write_file_atomically(target: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``target`` via a temp file and a rename: all of it or nothing.
+
+    Raises StorageFull when the disk fills; the temp file is removed on any failure.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _atomic_output(target) as tmp, open(tmp, "wb", buffering=0) as fh:
+        _write_chunk(fh, data)
+        os.fsync(fh.fileno())
 
 
 def make_recognition_pcm(
@@ -592,6 +612,7 @@ def _copy_bounded(
 
 
 def _write_chunk(fh: BinaryIO, chunk: bytes) -> None:
+    """The one place our own code writes file bytes (PyAV's encoders write on their own)."""
     view = memoryview(chunk)
     while view:  # unbuffered writes may be partial
         view = view[fh.write(view) or 0 :]
@@ -610,9 +631,8 @@ def concatenate_chunks(
     if sniff_format(paths[0]) != "webm":
         raise UnsupportedAudio(detail="first chunk is not WebM")
     with _atomic_output(dst) as tmp:
-        with open(tmp, "wb") as out:
+        with open(tmp, "wb", buffering=0) as out:
             for path in paths:
-                with open(path, "rb") as chunk:
-                    shutil.copyfileobj(chunk, out, 1024 * 1024)
+                _write_chunk(out, Path(path).read_bytes())  # chunks are small (MAX_CHUNK_BYTES)
         info = probe(tmp, max_seconds=max_seconds)
     return info

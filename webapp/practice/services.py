@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -144,28 +143,12 @@ def receive_chunk(recording: Recording, seq: int, data: bytes) -> bool:
         raise Conflict(f"Chunk {seq} was already received with different content.")
     if recording.status != RecordingStatus.RECORDING:
         raise Conflict("This recording is finished and takes no more audio.")
-    _write_atomically(storage.chunk_path(recording, seq), data)
+    audio.write_file_atomically(storage.chunk_path(recording, seq), data)
     db.session.add(
         RecordingChunk(recording_id=recording.id, seq=seq, size_bytes=len(data), sha256=digest)
     )
     recording.last_chunk_at = utcnow()
     return True
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".chunk-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        if error.errno == 28:  # ENOSPC
-            raise audio.StorageFull() from error
-        raise
 
 
 def finish_recording(recording: Recording, expected_chunks: int | None) -> bool:

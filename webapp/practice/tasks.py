@@ -31,6 +31,8 @@ def prepare_recording(job: Job, progress: Callable[[float], None]) -> None:
         return
     try:
         ensure_derived_audio(recording)
+    except audio.StorageFull:
+        raise  # not the recording's fault: the job retries with backoff once space is freed
     except audio.AudioError as error:
         mark_failed(recording, error.message)
         return

@@ -138,6 +138,7 @@ def upload(slug: str) -> Any:
 
 
 def _upload_refused(error: Any, slug: str) -> Any:
+    _log_if_storage_full(error)
     if wants_json():
         return jsonify(error=type(error).__name__, message=error.message), error.status
     flash(error.message, "error")
@@ -204,7 +205,10 @@ def chunk(recording_id: int, seq: int) -> Any:
     data = request.get_data(cache=False)
     if len(data) > limit:
         return jsonify(error="too-large", message="That piece of audio is too large."), 413
-    stored = receive_chunk(recording, seq, data)
+    try:
+        stored = receive_chunk(recording, seq, data)
+    except audio.AudioError as error:
+        return _audio_refused_json(error)
     db.session.commit()
     if stored:
         return jsonify(seq=seq, stored=True), 201
@@ -225,10 +229,22 @@ def finish(recording_id: int) -> Any:
         db.session.rollback()
         return jsonify(error="missing-chunks", message=error.message, missing=error.missing), 409
     except audio.AudioError as error:
-        db.session.rollback()
-        return jsonify(error=type(error).__name__, message=error.message), error.status
+        return _audio_refused_json(error)
     db.session.commit()
     return jsonify(status=recording.status), 202 if finished else 200
+
+
+def _audio_refused_json(error: audio.AudioError) -> Any:
+    """Roll back and answer with the audio error's status and trainee-facing message."""
+    db.session.rollback()
+    _log_if_storage_full(error)
+    return jsonify(error=type(error).__name__, message=error.message), error.status
+
+
+def _log_if_storage_full(error: Exception) -> None:
+    # The trainee is told to contact the administrator; the log is where operators look.
+    if isinstance(error, audio.StorageFull):
+        current_app.logger.error("DATA_DIR is out of space: %s", error.detail)
 
 
 @bp.route("/recordings/<int:recording_id>/status")
