@@ -12,13 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 from rating.synthetic import generate_corpus
-from tests.conftest import PASSWORD, make_test_config, reset_schema
+from tests.conftest import PASSWORD, AuthActions, make_test_config, reset_schema
 from webapp import create_app
 from webapp.admin.services import UserDetails, create_user
+from webapp.auth.passwords import hash_password
 from webapp.estimates.demo import load_demo_training_archive
 from webapp.extensions import db
 from webapp.library.services import import_vignettes
-from webapp.models import AuditEvent, Cohort, FinalScore, Recording, Role, User
+from webapp.models import AuditEvent, Cohort, FinalScore, Recording, Role, User, UserRole
 
 VIGNETTES = Path(__file__).resolve().parents[2] / "vignettes"
 ROUTES = (
@@ -224,21 +225,138 @@ def test_raters_actors_and_trainees_are_refused_every_route(app, trained, archiv
         assert browser.get(route.format(id=archive[0])).status_code == 403, route
 
 
-def test_panel_shows_trainees_their_estimates_only_when_switched_on(app, trained, archive):
+def archive_trainee_login(app, recording_id: int) -> tuple[object, int]:
+    """Let the synthetic trainee of ``recording_id`` log in; returns (browser, cohort id)."""
+    with app.app_context():
+        trainee = db.session.get(Recording, recording_id).trainee
+        trainee.active, trainee.password_hash = True, hash_password(PASSWORD)
+        email, cohort_id = trainee.email, trainee.cohort_id
+        db.session.commit()
+    browser = app.test_client()
+    assert AuthActions(browser).login(email).status_code == 302
+    return browser, cohort_id
+
+
+def switch_url(cohort_id: int) -> str:
+    return f"/estimates/cohorts/{cohort_id}/trainee-access"
+
+
+def cohort_switch(app, cohort_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(Cohort, cohort_id).show_estimates_to_trainees
+
+
+def other_trainees_recording(app, recording_id: int) -> int:
+    with app.app_context():
+        own = db.session.get(Recording, recording_id)
+        query = sa.select(Recording.id).where(Recording.trainee_id != own.trainee_id)
+        return db.session.scalar(query.order_by(Recording.id).limit(1))
+
+
+def test_educator_switches_estimates_on_for_a_cohort_and_its_trainee_sees_their_own(
+    app, trained, archive, login_as, form_post
+):
+    app.config["ESTIMATE_MIN_QWK"] = -1.0
+    trainee, cohort_id = archive_trainee_login(app, archive[0])
+    own_page = f"/practice/recordings/{archive[0]}"
+    before = trainee.get(own_page)
+    assert before.status_code == 200
+    assert "Model estimates" not in before.get_data(as_text=True)  # off by default
+
+    educator, educator_id = login_as(Role.EDUCATOR)
+    assert "Switch on for" in educator.get("/estimates/").get_data(as_text=True)
+    response = form_post(educator, switch_url(cohort_id), {"show": "1"}, "/estimates/")
+    assert response.status_code == 302 and cohort_switch(app, cohort_id) is True
+
+    html = trainee.get(own_page).get_data(as_text=True)
+    assert "Model estimates" in html and "advice only" in html
+    assert "agreed with human final scores in" in html  # the validated-accuracy label
+    assert html.count("<strong>") >= 4  # an estimate per dimension, beside its accuracy
+    assert "How good is the model?" not in html  # the educators' link is not for trainees
+    assert (
+        trainee.get(f"/practice/recordings/{other_trainees_recording(app, archive[0])}").status_code
+        == 404
+    )
+    with app.app_context():
+        event = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "estimates.trainee_access")
+        ).one()
+    assert (event.actor_id, event.object_type, event.object_id) == (
+        educator_id,
+        "Cohort",
+        str(cohort_id),
+    )
+    assert event.detail == {"show_estimates_to_trainees": True, "before": False}
+
+    form_post(educator, switch_url(cohort_id), {"show": "0"}, "/estimates/")
+    assert "Model estimates" not in trainee.get(own_page).get_data(as_text=True)
+
+
+def test_the_switch_is_per_cohort(app, trained, archive, login_as, form_post):
+    app.config["ESTIMATE_MIN_QWK"] = -1.0
+    trainee, cohort_id = archive_trainee_login(app, archive[0])
+    with app.app_context():
+        other = db.session.scalar(sa.select(Cohort.id).where(Cohort.id != cohort_id))
+    educator, _ = login_as(Role.EDUCATOR)
+    form_post(educator, switch_url(other), {"show": "1"}, "/estimates/")
+    html = trainee.get(f"/practice/recordings/{archive[0]}").get_data(as_text=True)
+    assert "Model estimates" not in html
+
+
+def test_raters_never_see_estimates_whatever_the_switch(app, trained, archive):
     from webapp.estimates.advice import estimate_panel
 
     app.config["ESTIMATE_MIN_QWK"] = -1.0
     with app.test_request_context():
         recording = db.session.get(Recording, archive[0])
         trainee = recording.trainee
-        trainee.active = True
-        rater = db.session.scalar(sa.select(User).where(User.email == "rater1@example.org"))
+        trainee.cohort.show_estimates_to_trainees = True
+        assert estimate_panel(recording, trainee)["estimate_panel"]["show"] is True
+        trainee.role_rows.append(UserRole(role=str(Role.RATER)))  # a trainee who also rates
         assert estimate_panel(recording, trainee)["estimate_panel"]["show"] is False
-        app.config["SHOW_ESTIMATES_TO_TRAINEES"] = True
-        panel = estimate_panel(recording, trainee)["estimate_panel"]
-        assert panel["show"] and panel["for_trainee"] and panel["any_shown"]
+        rater = db.session.scalar(sa.select(User).where(User.email == "rater1@example.org"))
+        rater.cohort_id = trainee.cohort_id
         assert estimate_panel(recording, rater)["estimate_panel"]["show"] is False
         db.session.rollback()
+
+
+@pytest.mark.parametrize("role", [Role.TRAINEE, Role.RATER, Role.ACTOR])
+def test_only_educators_and_admins_switch(app, archive, login_as, form_post, role):
+    browser, _ = login_as(role)
+    with app.app_context():
+        cohort_id = db.session.scalar(sa.select(Cohort.id).limit(1))
+    response = form_post(browser, switch_url(cohort_id), {"show": "1"}, "/")
+    assert response.status_code == 403
+    assert cohort_switch(app, cohort_id) is False
+
+
+def test_switching_needs_a_csrf_token_and_a_clear_value(app, archive, login_as, form_post):
+    admin, _ = login_as(Role.ADMIN)
+    with app.app_context():
+        cohort_id = db.session.scalar(sa.select(Cohort.id).limit(1))
+    assert admin.post(switch_url(cohort_id), data={"show": "1"}).status_code == 400
+    assert cohort_switch(app, cohort_id) is False
+    bad = form_post(admin, switch_url(cohort_id), {"show": "yes"}, "/estimates/")
+    assert bad.status_code == 422 and "1 or 0" in bad.get_data(as_text=True)
+    assert form_post(admin, switch_url(9999), {"show": "1"}, "/estimates/").status_code == 404
+    assert form_post(admin, switch_url(cohort_id), {"show": "1"}, "/estimates/").status_code == 302
+    assert cohort_switch(app, cohort_id) is True
+
+
+def test_new_cohorts_start_from_the_configured_default(app_factory, models_dir):
+    from webapp.estimates.trainee_access import trainee_sees_estimates
+
+    for default in (False, True):
+        app = app_factory(MODELS_DIR=str(models_dir), SHOW_ESTIMATES_TO_TRAINEES=default)
+        with app.app_context():
+            cohort = Cohort(name=f"Intake {default}")
+            loner = User(email=f"loner{default}@example.test", name="L", password_hash="x")
+            db.session.add_all([cohort, loner])
+            db.session.commit()
+            assert cohort.show_estimates_to_trainees is default
+            assert trainee_sees_estimates(loner) is default  # no cohort: the default applies
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_train_explains_a_dimension_without_variation(app, runner, archive):

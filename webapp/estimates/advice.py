@@ -3,7 +3,8 @@
 Estimates are advice.  A dimension's estimate is shown only when its model's cross-validated
 quadratic weighted kappa reaches ``ESTIMATE_MIN_QWK``; the model's accuracy is always shown
 beside it.  Raters never see estimates (they would anchor a blind rating); trainees see them on
-their own recordings only when ``SHOW_ESTIMATES_TO_TRAINEES`` is on.
+their own recordings only when an educator has switched it on for their cohort
+(``trainee_access``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from webapp.audit import record_event
 from webapp.errors import DomainError
 from webapp.estimates.data import get_public_codes, latest_transcript_text
 from webapp.estimates.services import SCALE, load_model, read_model_card, version_problem
+from webapp.estimates.trainee_access import trainee_sees_estimates
 from webapp.models import AuditAction, Recording, Role, User
 from webapp.reports.data import get_rating_rows
 
@@ -165,7 +167,7 @@ def _estimate(name: str, value: float, accuracy: dict[str, Any]) -> dict[str, An
 
 
 def can_see_estimates(viewer: User, recording: Recording) -> bool:
-    """Educators and admins; the recording's own trainee only when the setting allows.
+    """Educators and admins; the recording's own trainee only when their cohort's switch is on.
 
     Raters never: an estimate would anchor a blind rating.  So a person who is a rater
     sees estimates only through an educator or admin role.
@@ -175,7 +177,7 @@ def can_see_estimates(viewer: User, recording: Recording) -> bool:
     if viewer.has_role(Role.RATER):
         return False
     is_own = viewer.has_role(Role.TRAINEE) and recording.trainee_id == viewer.id
-    return is_own and bool(current_app.config["SHOW_ESTIMATES_TO_TRAINEES"])
+    return is_own and trainee_sees_estimates(viewer)
 
 
 def estimate_panel(recording: Recording, viewer: User) -> dict[str, Any]:

@@ -2,14 +2,15 @@
 
 Educators and admins only: raters, actors and trainees are refused every route here.  A
 trainee can see estimates only through the panel on their own recording page, and only when
-``SHOW_ESTIMATES_TO_TRAINEES`` is on (see advice.can_see_estimates).
+an educator has switched them on for the trainee's cohort, here on the model page (see
+trainee_access and advice.can_see_estimates).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rating.instruments import DEFAULT_INSTRUMENT
@@ -20,6 +21,7 @@ from webapp.estimates.advice import build_model_page, estimate_panel
 from webapp.estimates.data import get_recording
 from webapp.estimates.plots import learning_curve_svg
 from webapp.estimates.services import read_model_card
+from webapp.estimates.trainee_access import list_cohort_switches, parse_switch, set_trainee_access
 from webapp.extensions import db
 from webapp.models import Role
 from webapp.reports.data import list_instruments
@@ -37,7 +39,23 @@ def chosen_instrument() -> str:
 @roles_required(*READERS)
 def index() -> Any:
     page = build_model_page(chosen_instrument())
-    return render_template("estimates/index.html", page=page, instruments=list_instruments())
+    return render_template(
+        "estimates/index.html",
+        page=page,
+        instruments=list_instruments(),
+        cohorts=list_cohort_switches(),
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/trainee-access", methods=["POST"])
+@roles_required(*READERS)
+def trainee_access(cohort_id: int) -> Any:
+    show = parse_switch(request.form.get("show"))
+    cohort = set_trainee_access(cohort_id, show, current_user._get_current_object())
+    db.session.commit()
+    state = "now see" if show else "no longer see"
+    flash(f"Trainees in {cohort.name} {state} estimates on their own recordings.", "success")
+    return redirect(url_for("estimates.index"))
 
 
 @bp.route("/learning-curve.svg")

@@ -61,6 +61,7 @@ class AuditAction(StrEnum):
     REVIEW_AUDIO_PLAYED = "review.audio_played"
     CLASSIFIER_TRAINED = "classifier.trained"  # a rating model was trained and saved
     ESTIMATES_VIEWED = "estimates.viewed"  # model estimates for a recording were shown
+    ESTIMATES_TRAINEE_ACCESS = "estimates.trainee_access"  # a cohort's switch turned on/off
     ASSIGNMENT_CREATED = "assignment.created"  # a vignette set for a trainee or cohort
     CONSENT_RECORDED = "consent.recorded"
     CONSENT_WITHDRAWN = "consent.withdrawn"

@@ -93,6 +93,9 @@ class Exemplar(Model):
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     dimension: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    # The excerpt's audio file name (server-made hex); None for text-only exemplars
+    # (recordings without a playback copy, such as the synthetic archive).
+    audio_key: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     tagged_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -117,6 +120,12 @@ class Consent(Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     person_role: so.Mapped[str] = so.mapped_column(sa.String(16))  # "trainee" or "actor"
+    # An actor without an account is named as on the recording, and someone else (the
+    # trainee or an educator) records their consent: who did is kept.
+    person_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    recorded_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     exemplar_use: so.Mapped[bool] = so.mapped_column(default=False)
     research_use: so.Mapped[bool] = so.mapped_column(default=False)
     classifier_training: so.Mapped[bool] = so.mapped_column(default=False)

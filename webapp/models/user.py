@@ -38,8 +38,20 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def trainee_estimates_default() -> bool:
+    """New cohorts start from ``SHOW_ESTIMATES_TO_TRAINEES`` (off unless the operator set it);
+    educators then switch each cohort on the model page."""
+    from flask import current_app, has_app_context
+
+    return has_app_context() and bool(current_app.config.get("SHOW_ESTIMATES_TO_TRAINEES"))
+
+
 class Cohort(Model):
-    """A group of trainees compared in reports, e.g. an intake year or a site."""
+    """A group of trainees compared in reports, e.g. an intake year or a site.
+
+    ``show_estimates_to_trainees`` is the educators' switch: whether this cohort's trainees
+    see the model's advisory estimates on their own recordings.
+    """
 
     __tablename__ = "cohorts"
 
@@ -47,6 +59,9 @@ class Cohort(Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    show_estimates_to_trainees: so.Mapped[bool] = so.mapped_column(
+        default=trainee_estimates_default, server_default=sa.false()
+    )
 
     members: so.WriteOnlyMapped[User] = so.relationship(
         back_populates="cohort", passive_deletes=True

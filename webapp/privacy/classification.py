@@ -44,7 +44,7 @@ CLASSIFICATION: dict[str, dict[str, Level]] = {
         last_login_at=P,
     ),
     "user_roles": _table(P, "user_id", "role"),
-    "cohorts": _table(N, "id", "name", "description", "created_at"),
+    "cohorts": _table(N, "id", "name", "description", "created_at", "show_estimates_to_trainees"),
     "audit_events": _table(
         P, "id", "created_at", "actor_id", "action", "object_type", "object_id", ip=ID, detail=ID
     ),
@@ -124,6 +124,7 @@ CLASSIFICATION: dict[str, dict[str, Level]] = {
         "dimension",
         "tagged_by_id",
         "created_at",
+        "audio_key",  # a random file name; the excerpt itself is speech (deleted with it)
         title=ID,
         note=ID,
     ),
@@ -138,6 +139,8 @@ CLASSIFICATION: dict[str, dict[str, Level]] = {
         "classifier_training",
         "recorded_at",
         "withdrawn_at",
+        "recorded_by_id",
+        person_name=ID,  # an actor without an account, by name
     ),
     "instrument_versions": _table(
         N,
