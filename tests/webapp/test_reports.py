@@ -40,12 +40,12 @@ SECOND = {
 }
 
 
-def seed_ratings(app, make_user, make_cohort):
-    """8 double-coded recordings by two raters; final scores for two cohorts."""
+def seed_ratings(app, make_user, make_cohort, count=8):
+    """``count`` (at most 8) double-coded recordings by two raters; final scores for two cohorts."""
     rater_a = make_user(Role.RATER, name="Rater Ada")
     rater_b = make_user(Role.RATER, name="Rater Bo")
     cohorts = [make_cohort("Spring"), make_cohort("Autumn")]
-    trainees = [make_user(Role.TRAINEE, cohort_id=cohorts[i % 2]) for i in range(8)]
+    trainees = [make_user(Role.TRAINEE, cohort_id=cohorts[i % 2]) for i in range(count)]
     with app.app_context():
         instrument = InstrumentVersion(
             slug="simulated-client",
@@ -205,3 +205,19 @@ def test_empty_report_is_friendly(login_as):
     browser, _ = login_as(Role.EDUCATOR)
     html = browser.get("/reports/reliability").get_data(as_text=True)
     assert "No double-coded ratings yet" in html
+
+
+def test_one_double_coded_recording_reads_as_not_enough_data(app, make_user, make_cohort, login_as):
+    seed_ratings(app, make_user, make_cohort, count=1)
+    browser, _ = login_as(Role.EDUCATOR)
+    html = browser.get("/reports/reliability").get_data(as_text=True)
+    assert html.count("not enough data") == len(DIMENSIONS)
+    assert "below 0.7" not in html
+    # the library's reason stays available, folded away, for whoever wants it
+    assert "Technical detail" in html
+
+
+def test_enough_data_still_gets_a_verdict(educator):
+    html = educator.get("/reports/reliability").get_data(as_text=True)
+    assert "not enough data" not in html
+    assert "reliable" in html or "below 0.7" in html
