@@ -54,6 +54,11 @@ CLIPS_PER_CALL = 10  # up to 5 minutes of windows have features in memory at onc
 VAD_WINDOW_SECONDS = 60  # faster-whisper runs VAD on the whole file at once: ~190 MB per 10 min
 # Same settings as BatchedInferencePipeline's own VAD.
 VAD_OPTIONS = VadOptions(max_speech_duration_s=CHUNK_SECONDS, min_silence_duration_ms=160)
+# Segment cuts (see _split): a pause after a sentence end, any long pause, a long segment.
+SENTENCE_ENDS = (".", "?", "!")
+SENTENCE_PAUSE_SECONDS = 0.5
+LONG_PAUSE_SECONDS = 1.0
+LONG_SEGMENT_SECONDS = 10.0
 ProgressCallback = Callable[[float], None]
 Clip = dict[str, float]  # {"start": s, "end": s}, the form faster-whisper's clip_timestamps take
 
@@ -258,28 +263,33 @@ def _pack(regions: list[tuple[float, float]]) -> list[Clip]:
 def _recognise(
     pipeline: BatchedInferencePipeline, samples: np.ndarray, clips: list[Clip], batch_size: int
 ) -> Iterator[tuple[float, Any]]:
-    """Yield (offset, segment) group by group of clips.
+    """Yield (offset, window) for every decoded window, group by group of clips.
 
     The pipeline computes log-mel features for every clip it is given before decoding; feeding
     it a few clips at a time, as float32 cut from the int16 recording, keeps a 30-minute
-    recording's memory close to a 5-minute one's. Batched decoding beat sequential on 2 cores
-    with the same words; timestamps on give one segment per sentence, not per 30 s window.
+    recording's memory close to a 5-minute one's.
+
+    Windows are decoded without timestamp tokens. With them, the batched pipeline silently
+    drops the text after a window's last closed timestamp pair (the sequential decoder would
+    seek back and decode it again; the batched one cannot): on LibriVox readings that lost one
+    line in five at window ends. Word timestamps come from cross-attention either way, and
+    ``_split`` cuts each window into segments at pauses and sentence ends.
     """
     for first in range(0, len(clips), CLIPS_PER_CALL):
         group = clips[first : first + CLIPS_PER_CALL]
         offset = group[0]["start"]
         piece = samples[int(offset * SAMPLE_RATE) : int(group[-1]["end"] * SAMPLE_RATE)]
         relative = [{"start": c["start"] - offset, "end": c["end"] - offset} for c in group]
-        segments, _ = pipeline.transcribe(
+        windows, _ = pipeline.transcribe(
             _as_float(piece),
             language="en",
             batch_size=batch_size,
             beam_size=BEAM_SIZE,
             clip_timestamps=relative,
             word_timestamps=True,
-            without_timestamps=False,
+            without_timestamps=True,
         )
-        yield from ((offset, segment) for segment in segments)
+        yield from ((offset, window) for window in windows)
 
 
 def _as_float(pcm: np.ndarray) -> np.ndarray:
@@ -287,28 +297,56 @@ def _as_float(pcm: np.ndarray) -> np.ndarray:
 
 
 def _collect(
-    raw_segments: Iterator[tuple[float, Any]], duration: float, progress: ProgressCallback | None
+    windows: Iterator[tuple[float, Any]], duration: float, progress: ProgressCallback | None
 ) -> tuple[list[Segment], list[Word]]:
     segments: list[Segment] = []
     words: list[Word] = []
-    for offset, raw in raw_segments:
-        segments.append(_segment(raw, offset))
-        words.extend(_word(w, offset) for w in raw.words or [])
+    for offset, window in windows:
+        raw_words = window.words or []
+        words.extend(_word(w, offset) for w in raw_words)
+        segments.extend(_segment(window, offset, part) for part in _split(raw_words))
         if progress is not None and duration > 0:
-            progress(min(segments[-1].end / duration, 1.0))
+            progress(min((offset + float(window.end)) / duration, 1.0))
     if progress is not None:
         progress(1.0)
     return segments, words
 
 
-def _segment(raw: Any, offset: float) -> Segment:
+def _split(words: list[Any]) -> list[list[Any]]:
+    """Cut one window's words into segments: after a sentence end followed by a short pause,
+    at any long pause, and at the first sentence end once a segment is long.
+
+    Pauses are where speakers change, so they keep the worker/client labels clean; sentence
+    ends keep segments short enough to replay in the transcript viewer.
+    """
+    parts: list[list[Any]] = []
+    for word in words:
+        if parts and _continues(parts[-1], word):
+            parts[-1].append(word)
+        else:
+            parts.append([word])
+    return parts
+
+
+def _continues(part: list[Any], word: Any) -> bool:
+    last = part[-1]
+    pause = word.start - last.end
+    if pause >= LONG_PAUSE_SECONDS:
+        return False
+    if not last.word.endswith(SENTENCE_ENDS):
+        return True
+    return pause < SENTENCE_PAUSE_SECONDS and last.end - part[0].start < LONG_SEGMENT_SECONDS
+
+
+def _segment(window: Any, offset: float, words: list[Any]) -> Segment:
     return Segment(
-        start=round(offset + float(raw.start), 3),
-        end=round(offset + float(raw.end), 3),
-        text=raw.text.strip(),
-        avg_logprob=float(raw.avg_logprob),
-        no_speech_prob=float(raw.no_speech_prob),
-        compression_ratio=float(raw.compression_ratio),
+        start=round(offset + float(words[0].start), 3),
+        end=round(offset + float(words[-1].end), 3),
+        # Whisper's words carry their own leading space; "-hearted" after "cold" has none.
+        text="".join(w.word for w in words).strip(),
+        avg_logprob=float(window.avg_logprob),
+        no_speech_prob=float(window.no_speech_prob),
+        compression_ratio=float(window.compression_ratio),
     )
 
 
