@@ -363,3 +363,20 @@ def test_overview_query_count_does_not_grow_with_trainees(app, make_user, login_
     html = browser.get("/dashboard/").get_data(as_text=True)
     assert html.count('href="/dashboard/trainees/') == 20
     assert few == many > 0
+
+
+def test_equal_scores_on_two_dimensions_stay_visible_in_the_trajectory():
+    import re
+    from datetime import datetime
+
+    from webapp.dashboard.plots import trajectory_svg
+
+    session = {"number": 1, "recorded_at": datetime(2026, 3, 1), "scores": {"a": 3.0, "b": 3.0}}
+    svg = trajectory_svg("Trajectory", ["a", "b"], [session])
+    # coloured markers only (tick marks are black); the legend's markers sit on other rows
+    coloured = r'<use xlink:href="#[^"]+" x="([0-9.]+)" y="([0-9.]+)" style="fill: #(?!000000)'
+    markers = re.findall(coloured, svg)
+    lowest = max(float(y) for _, y in markers)  # SVG y grows downwards; the legend is at the top
+    data_row = [x for x, y in markers if float(y) == lowest]
+    assert len(data_row) == 2
+    assert len(set(data_row)) == 2, "the two equal points must not be drawn on top of each other"

@@ -7,6 +7,9 @@ from typing import Any
 
 from webapp.reports.plots import COLOURS, _to_svg, mean_ci, plt
 
+DODGE = 0.06
+MARKERS = ("o", "s", "^", "D", "v", "P")
+
 
 def _label(dimension: str) -> str:
     return dimension.replace("-", " ").capitalize()
@@ -18,13 +21,16 @@ def trajectory_svg(
     """One line per dimension: the final score at each session, in order."""
     figure, axes = plt.subplots(figsize=(8, 4.2), dpi=100)
     for index, dimension in enumerate(dimensions):
+        # Equal scores on two dimensions would hide one point under the other: shift each
+        # dimension a little sideways and give it its own marker shape.
+        offset = (index - (len(dimensions) - 1) / 2) * DODGE
         points = [
             (s["number"], s["scores"][dimension]) for s in sessions if dimension in s["scores"]
         ]
         axes.plot(
-            [x for x, _ in points],
+            [x + offset for x, _ in points],
             [y for _, y in points],
-            marker="o",
+            marker=MARKERS[index % len(MARKERS)],
             label=_label(dimension),
             color=COLOURS[index % len(COLOURS)],
         )
