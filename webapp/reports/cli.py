@@ -30,7 +30,7 @@ def report_command(slug: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    click.echo(f"Reliability for {slug}: {report['n_ratings']} rating(s)")
+    click.echo(f"Reliability for {slug}: {report['n_ratings']} submitted score(s)")
     if not report["dimensions"]:
         click.echo("No submitted ratings yet.")
         return
