@@ -6,6 +6,7 @@ de-identified export: canaries.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from webapp.orm import utcnow
 from webapp.practice import storage
 
 VIGNETTES = Path(__file__).resolve().parents[2] / "vignettes"
+REAL_AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "dialogue.webm"
 CANARIES = ("Zebedee Canarysson", "canary-trainee@example.test", "Rhoda Canaryrater")
 SPEECH = "My neighbour Zebedee told me everything"
 
@@ -101,6 +103,18 @@ def add_rated_recording(
     (folder / storage.PLAYBACK_NAME).write_bytes(b"OggS fake audio")
     _add_ratings(recording, raters)
     return recording.id
+
+
+def give_real_audio(app, recording_id: int) -> Path:
+    """Replace the recording's stand-in playback bytes with decodable speech (11.6 s), for
+    tests that cut audio excerpts; the recording then lasts as long as its audio."""
+    with app.app_context():
+        recording = db.session.get(Recording, recording_id)
+        path = storage.playback_path(recording)
+        shutil.copyfile(REAL_AUDIO, path)
+        recording.duration_seconds = 11.6
+        db.session.commit()
+        return path
 
 
 def _add_ratings(recording: Recording, raters: tuple[int, int]) -> None:

@@ -68,6 +68,7 @@ MATRIX: dict[str, object] = {
     "estimates.learning_curve": EDITORS,
     "estimates.card_json": EDITORS,
     "estimates.recording": EDITORS,
+    "estimates.trainee_access": EDITORS,
     "feedback.index": EDITORS,
     "feedback.release": EDITORS,
     "feedback.shared_notes": EDITORS,
@@ -112,6 +113,8 @@ MATRIX: dict[str, object] = {
     "privacy.consent": RESPONDENTS,
     "privacy.exemplars": RECORDING_VIEWERS,
     "privacy.new_exemplar": EDITORS,
+    "privacy.exemplar_audio": RECORDING_VIEWERS,
+    "privacy.actor_consent": RECORDING_VIEWERS,
     "privacy.user_export": ADMIN,
     "privacy.user_delete": ADMIN,
     "exports.index": EDITORS,
@@ -171,6 +174,7 @@ def url_args(app, make_user, make_cohort):
         "version_id": 1,
         "dataset": "ratings",
         "fmt": "csv",
+        "exemplar_id": 1,
     }
 
 

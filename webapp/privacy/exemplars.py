@@ -4,11 +4,15 @@ An excerpt can be tagged only while the trainee and the named actor both allow e
 use; withdrawing deletes its exemplars (``consent.remove_exemplars``), and the listing
 checks consent again, so a missed deletion still never shows.  Trainees see exemplars
 from cohorts other than their own (both cohorts known), never their own recordings.
+
+Each exemplar carries the audio of its excerpt when the recording has a playback copy
+(``excerpts``), served only to the people who may see the exemplar.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -17,6 +21,7 @@ from webapp.errors import Conflict, InvalidInput, NotFound
 from webapp.extensions import db
 from webapp.models import AuditAction, Exemplar, Recording, Role, User
 from webapp.privacy.consent import is_exemplar_allowed
+from webapp.privacy.excerpts import cut_exemplar_audio, exemplar_audio_file
 
 MAX_TITLE = 200
 
@@ -36,6 +41,7 @@ class ExemplarView:
     exemplar: Exemplar
     code: str
     text: str
+    has_audio: bool = False
 
 
 def tag_exemplar(details: ExemplarDetails, user: User) -> Exemplar:
@@ -48,8 +54,10 @@ def tag_exemplar(details: ExemplarDetails, user: User) -> Exemplar:
         raise Conflict(
             "The trainee and the named actor must both allow exemplar use of this recording."
         )
+    audio_key = cut_exemplar_audio(recording, details.start, details.end)
     exemplar = Exemplar(
         recording_id=recording.id,
+        audio_key=audio_key,
         start=details.start,
         end=details.end,
         title=details.title.strip(),
@@ -59,7 +67,11 @@ def tag_exemplar(details: ExemplarDetails, user: User) -> Exemplar:
     )
     db.session.add(exemplar)
     db.session.flush()
-    record_event(AuditAction.EXEMPLAR_TAGGED, obj=recording, detail={"exemplar": exemplar.id})
+    record_event(
+        AuditAction.EXEMPLAR_TAGGED,
+        obj=recording,
+        detail={"exemplar": exemplar.id, "audio": audio_key is not None},
+    )
     return exemplar
 
 
@@ -84,9 +96,31 @@ def list_exemplars_for(user: User) -> list[ExemplarView]:
             continue
         if can_see_exemplar(user, recording):
             views.append(
-                ExemplarView(exemplar, _code(recording), excerpt_text(recording, exemplar))
+                ExemplarView(
+                    exemplar,
+                    _code(recording),
+                    excerpt_text(recording, exemplar),
+                    has_audio=exemplar_audio_file(recording, exemplar) is not None,
+                )
             )
     return views
+
+
+def get_exemplar_audio(user: User, exemplar_id: int) -> Path:
+    """The excerpt file of an exemplar ``user`` may see; 404 otherwise (or without audio)."""
+    exemplar = db.session.get(Exemplar, exemplar_id)
+    recording = db.session.get(Recording, exemplar.recording_id) if exemplar else None
+    if (
+        exemplar is None
+        or recording is None
+        or not is_exemplar_allowed(recording)
+        or not can_see_exemplar(user, recording)
+    ):
+        raise NotFound("There is no such exemplar.")
+    path = exemplar_audio_file(recording, exemplar)
+    if path is None:
+        raise NotFound("This exemplar has no audio.")
+    return path
 
 
 def can_see_exemplar(user: User, recording: Recording) -> bool:

@@ -2,7 +2,8 @@
 
 Past ``retain_until`` the purge deletes the recording's folder (every audio file) and its
 transcripts (the transcript rows and their segments: blanking text would still leave
-timings and word lists, which are speech too).  The recording row, its ratings, final
+timings and word lists, which are speech too), and its exemplars with their audio excerpts
+(an excerpt is the recording's speech).  The recording row, its ratings, final
 scores and rater evidence marks stay, so the statistics do not change.  Each purge is
 audited (``recording.purged``) and sets ``purged_at``; running it twice does nothing more.
 """
@@ -21,6 +22,7 @@ from webapp.extensions import db
 from webapp.models import AuditAction, Recording, Transcript
 from webapp.orm import utcnow
 from webapp.practice import storage
+from webapp.privacy.consent import remove_exemplars
 
 
 def default_retain_until(created_at: datetime | None = None) -> datetime:
@@ -61,6 +63,7 @@ def purge_recording(recording: Recording) -> Path:
     )
     for transcript in transcripts:
         db.session.delete(transcript)
+    exemplars = remove_exemplars(recording, reason="retention period over")
     recording.purged_at = utcnow()
     record_event(
         AuditAction.RECORDING_PURGED,
@@ -69,6 +72,7 @@ def purge_recording(recording: Recording) -> Path:
         detail={
             "retain_until": recording.retain_until.isoformat() if recording.retain_until else None,
             "transcripts_deleted": len(transcripts),
+            "exemplars_deleted": exemplars,
         },
     )
     return storage.recording_dir(recording)

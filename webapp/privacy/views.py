@@ -11,17 +11,27 @@ from webapp.access import roles_required
 from webapp.audit import record_event
 from webapp.errors import InvalidInput
 from webapp.extensions import db
-from webapp.models import AuditAction, Role
+from webapp.media import send_audio
+from webapp.models import AuditAction, Role, User
 from webapp.privacy import bp
 from webapp.privacy.access_export import build_user_archive
 from webapp.privacy.consent import (
     ConsentChoice,
+    ConsentRole,
     get_consent,
+    get_recording_for_actor_consent,
     get_recording_for_consent,
+    record_actor_consent,
     save_consent,
+    withdraw_actor_consent,
     withdraw_consent,
 )
-from webapp.privacy.exemplars import ExemplarDetails, list_exemplars_for, tag_exemplar
+from webapp.privacy.exemplars import (
+    ExemplarDetails,
+    get_exemplar_audio,
+    list_exemplars_for,
+    tag_exemplar,
+)
 from webapp.privacy.subjects import (
     check_confirmation,
     erase_user,
@@ -51,7 +61,50 @@ def consent(recording_id: int) -> Any:
         db.session.commit()
         return redirect(url_for("privacy.consent", recording_id=recording.id))
     row = get_consent(recording.id, role)
-    return render_template("privacy/consent.html", recording=recording, role=role, consent=row)
+    return render_template(
+        "privacy/consent.html",
+        recording=recording,
+        role=role,
+        consent=row,
+        actor_consent=_actor_consent_context(recording, role),
+    )
+
+
+def _actor_consent_context(recording: Any, role: ConsentRole) -> dict[str, Any] | None:
+    """The account-less actor's consent, for the trainee's consent page (None otherwise)."""
+    if role != ConsentRole.TRAINEE or recording.actor_id is not None or not recording.actor_name:
+        return None
+    return _actor_consent_view(recording)
+
+
+def _actor_consent_view(recording: Any) -> dict[str, Any]:
+    """The actor's consent row and the name of whoever recorded it ("you" for the viewer)."""
+    row = get_consent(recording.id, ConsentRole.ACTOR)
+    recorder = db.session.get(User, row.recorded_by_id) if row and row.recorded_by_id else None
+    if recorder is not None and recorder.id == me().id:
+        recorded_by = "you"
+    else:
+        recorded_by = recorder.name if recorder is not None else None
+    return {"recording": recording, "consent": row, "recorded_by": recorded_by}
+
+
+@bp.route("/recordings/<int:recording_id>/actor-consent", methods=["GET", "POST"])
+@roles_required(Role.TRAINEE, Role.EDUCATOR, Role.ADMIN)
+def actor_consent(recording_id: int) -> Any:
+    """The trainee or an educator records the answer of an actor who has no account."""
+    recording = get_recording_for_actor_consent(me(), recording_id)
+    if request.method == "POST":
+        if request.form.get("action") == "withdraw":
+            withdraw_actor_consent(recording, me())
+            flash("The actor's withdrawal is recorded.", "success")
+        else:
+            record_actor_consent(recording, me(), _choice())
+            flash("The actor's choices are recorded.", "success")
+        db.session.commit()
+        return redirect(url_for("privacy.actor_consent", recording_id=recording.id))
+    return render_template(
+        "privacy/actor_consent.html", actor_consent=_actor_consent_view(recording)
+    )
 
 
 def _choice() -> ConsentChoice:
@@ -66,6 +119,12 @@ def _choice() -> ConsentChoice:
 @roles_required(Role.TRAINEE, Role.EDUCATOR, Role.ADMIN)
 def exemplars() -> Any:
     return render_template("privacy/exemplars.html", exemplars=list_exemplars_for(me()))
+
+
+@bp.route("/exemplars/<int:exemplar_id>/audio")
+@roles_required(Role.TRAINEE, Role.EDUCATOR, Role.ADMIN)
+def exemplar_audio(exemplar_id: int) -> Any:
+    return send_audio(get_exemplar_audio(me(), exemplar_id))
 
 
 @bp.route("/exemplars/new", methods=["GET", "POST"])
