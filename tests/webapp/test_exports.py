@@ -104,7 +104,12 @@ def test_identified_export_is_for_admins_and_audited(app, study, login_as):
             sa.select(AuditEvent).where(AuditEvent.action == "export.identified")
         ).one()
         assert event.actor_id == admin_id
-        assert event.detail == {"dataset": "final-scores", "format": "csv", "rows": 2}
+        assert event.detail == {
+            "dataset": "final-scores",
+            "format": "csv",
+            "rows": 2,
+            "research_only": False,
+        }
 
 
 def test_educator_cannot_export_identified_data(app, study, login_as):
@@ -138,3 +143,71 @@ def test_withdrawn_consent_is_marked_in_every_export(app, study, login_as):
     for dataset in ("ratings", "final-scores", "reliability"):
         rows = csv_rows(browser.get(f"/exports/{dataset}.csv").data)
         assert rows and {r["consent_withdrawn"] for r in rows} == {"1"}, dataset
+
+
+def give_research_consent(app, recording_id: int, *roles: str) -> None:
+    with app.app_context():
+        for role in roles:
+            db.session.add(Consent(recording_id=recording_id, person_role=role, research_use=True))
+        db.session.commit()
+
+
+def second_study_recording(app, study) -> int:
+    from tests.webapp.privacy_support import add_rated_recording
+
+    with app.app_context():
+        recording_id = add_rated_recording(
+            study.trainee, study.actor, (study.rater1, study.rater2), code="R-5555-6666"
+        )
+        db.session.commit()
+        return recording_id
+
+
+@pytest.mark.parametrize("dataset", ["ratings", "final-scores", "reliability"])
+def test_every_export_marks_research_consent(app, study, login_as, dataset):
+    consented = second_study_recording(app, study)
+    give_research_consent(app, consented, "trainee", "actor")
+    give_research_consent(app, study.recording, "trainee")  # the actor has not agreed
+    browser, _ = login_as(Role.EDUCATOR)
+    rows = csv_rows(browser.get(f"/exports/{dataset}.csv").data)
+    marks = {r["recording_code"]: r["research_consent"] for r in rows}
+    assert marks == {"R-5555-6666": "1", "R-1111-2222": "0"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("dataset", ["ratings", "final-scores", "reliability"])
+def test_research_only_export_leaves_out_recordings_without_research_consent(
+    app, study, login_as, dataset, fmt
+):
+    consented = second_study_recording(app, study)
+    give_research_consent(app, consented, "trainee", "actor")
+    browser, _ = login_as(Role.EDUCATOR)
+    full = all_text(browser.get(f"/exports/{dataset}.{fmt}").data, fmt)
+    response = browser.get(f"/exports/{dataset}.{fmt}?research_only=1")
+    assert response.status_code == 200
+    assert f"{dataset}-research.{fmt}" in response.headers["Content-Disposition"]
+    research = all_text(response.data, fmt)
+    assert "R-1111-2222" in full and "R-5555-6666" in full
+    assert "R-1111-2222" not in research and "R-5555-6666" in research
+    with app.app_context():
+        event = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "export.downloaded")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert event.detail["research_only"] is True
+
+
+def test_withdrawal_takes_research_consent_away(app, study, login_as):
+    give_research_consent(app, study.recording, "trainee", "actor")
+    browser, _ = login_as(Role.EDUCATOR)
+    assert {r["research_consent"] for r in csv_rows(browser.get("/exports/ratings.csv").data)} == {
+        "1"
+    }
+    with app.app_context():
+        row = db.session.scalars(sa.select(Consent).filter_by(person_role="actor")).one()
+        row.withdrawn_at = utcnow()
+        db.session.commit()
+    rows = csv_rows(browser.get("/exports/ratings.csv").data)
+    assert {(r["research_consent"], r["consent_withdrawn"]) for r in rows} == {("0", "1")}
+    assert csv_rows(browser.get("/exports/ratings.csv?research_only=1").data) == []

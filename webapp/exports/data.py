@@ -4,9 +4,14 @@ De-identified means: recordings by their public code, raters as ``R01``…, trai
 ``T0001``… (numbered by account order, so the same across exports of one database), no
 names or emails.  The cohort is kept in the final-score table: the comparison group is the
 point of the analysis, and a cohort label names a group, not a person.  The identified
-variant (administrators only, audited) adds the trainee's name and email.  Recordings on
-which anyone withdrew consent are kept (the scores were made under the organisation's
-lawful basis) but marked ``consent_withdrawn`` so analysts can leave them out.
+variant (administrators only, audited) adds the trainee's name and email.
+
+Consent: every row says whether everyone on its recording (trainee and named actor)
+opted in to research use (``research_consent``) and whether anyone withdrew
+(``consent_withdrawn``).  By default rows without research consent are kept but marked:
+the scores were made under the organisation's lawful basis for training, and reliability
+statistics for the training itself need them.  ``research_only`` leaves them out, for an
+export that goes to research.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from webapp.models import (
     TaskRole,
     User,
 )
-from webapp.privacy.consent import withdrawn_recording_ids
+from webapp.privacy.consent import research_consented_recording_ids, withdrawn_recording_ids
 from webapp.reports.data import latest_submitted_rating_ids, select_final_scores
 
 IDENTITY_HEADERS = ("trainee_name", "trainee_email")
@@ -67,15 +72,34 @@ class Pseudonyms:
         return self.codes[user_id]
 
 
-def build_table(dataset: Dataset, *, identified: bool = False) -> Table:
-    """The export table ``dataset``; ``identified`` adds trainee names and emails."""
+def build_table(
+    dataset: Dataset, *, identified: bool = False, research_only: bool = False
+) -> Table:
+    """The export table ``dataset`` with its consent columns; ``identified`` adds trainee
+    names and emails, ``research_only`` keeps only recordings with research consent."""
     builders = {
         Dataset.RATINGS: ratings_table,
         Dataset.FINALS: finals_table,
         Dataset.RELIABILITY: reliability_table,
     }
-    table = builders[dataset]()
+    table = add_research_consent(builders[dataset](), research_only=research_only)
     return add_identity(table) if identified else table
+
+
+def add_research_consent(table: Table, *, research_only: bool) -> Table:
+    """Append ``research_consent`` to every row; drop rows without it if ``research_only``."""
+    consented = research_consented_recording_ids()
+    kept = [
+        ((*row, rid in consented), rid)
+        for row, rid in zip(table.rows, table.recording_ids, strict=True)
+        if rid in consented or not research_only
+    ]
+    return Table(
+        table.name,
+        (*table.headers, "research_consent"),
+        [row for row, _ in kept],
+        [rid for _, rid in kept],
+    )
 
 
 def ratings_table() -> Table:

@@ -40,12 +40,14 @@ def download(dataset: str, fmt: str) -> Any:
     identified = request.args.get("identified") == "1"
     if identified and not current_user.has_role(Role.ADMIN):
         raise IdentifiedExportRefused("Only administrators may export names and emails.")
-    table = build_table(Dataset(dataset), identified=identified)
+    research_only = request.args.get("research_only") == "1"
+    table = build_table(Dataset(dataset), identified=identified, research_only=research_only)
     action = AuditAction.EXPORT_IDENTIFIED if identified else AuditAction.EXPORT_DOWNLOADED
-    record_event(action, detail={"dataset": dataset, "format": fmt, "rows": len(table.rows)})
+    detail = {"dataset": dataset, "format": fmt, "rows": len(table.rows)}
+    record_event(action, detail=detail | {"research_only": research_only})
     db.session.commit()
     writer, mimetype = FORMATS[fmt]
-    suffix = "-identified" if identified else ""
+    suffix = ("-research" if research_only else "") + ("-identified" if identified else "")
     return Response(
         writer(table),
         mimetype=mimetype,
