@@ -80,6 +80,9 @@ def load_demo() -> list[tuple[str, str]]:
     from webapp.privacy.demo import grant_demo_consents
 
     grant_demo_consents()  # the fictional demo people opt in to every use
+    from webapp.privacy.demo import set_demo_retention
+
+    set_demo_retention()  # any demo record still without a retention date gets one now
     return demo_logins()
 
 
@@ -117,6 +120,7 @@ def _has_demo_recording(trainee: User, name: str) -> bool:
 
 def _import_demo_recording(trainee: User, actor: User | None, name: str, days_ago: int) -> int:
     from webapp.practice.services import ActorChoice, accept_upload, get_active_vignette
+    from webapp.privacy.retention import default_retain_until
 
     slug = name.rsplit("-", 1)[0]
     choice = ActorChoice(actor_id=actor.id) if actor else ActorChoice(actor_name="Demo actor")
@@ -131,6 +135,7 @@ def _import_demo_recording(trainee: User, actor: User | None, name: str, days_ag
         )
     when = utcnow() - timedelta(days=days_ago)
     recording.created_at = recording.finished_at = when
+    recording.retain_until = default_retain_until(when)  # the policy counts from the session
     return recording.id
 
 

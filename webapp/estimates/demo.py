@@ -51,6 +51,7 @@ from webapp.models import (
     Vignette,
 )
 from webapp.orm import utcnow
+from webapp.privacy.retention import default_retain_until
 
 N_RECORDS = 80
 N_TRAINEES = 20
@@ -158,6 +159,9 @@ def _add_recording(context: ArchiveContext, index: int, text: str, code: str) ->
         duration_seconds=turns[-1].end if turns else None,
         created_at=when,
         finished_at=when,
+        # Retention from the policy at load time, as for any recording: the archive is
+        # purged on schedule too, without waiting for `flask privacy backfill-retention`.
+        retain_until=default_retain_until(when),
     )
     segments = [
         Segment(position=i, start=t.start or 0.0, end=t.end or 0.0, text=t.text, speaker=t.speaker)
