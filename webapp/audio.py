@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import math
 import os
 import shutil
@@ -27,7 +28,7 @@ import tempfile
 import uuid
 import warnings
 import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -53,6 +54,7 @@ PEAK_CEILING_DBFS = -1.0  # never let the gain push peaks into clipping
 MAX_GAIN_DB = 30.0  # do not turn a near-silent hiss into a roar
 SILENCE_PEAK_DBFS = -50.0  # a whole recording whose loudest sample is below this is "silent"
 BLOCK_SECONDS = 1.0  # decoded PCM is handed on in blocks of about this length
+MAX_FRAMES_PER_BYTE = 4  # generous: real files have one frame per tens to thousands of bytes
 SUPPORTED_CODECS = frozenset(
     {"opus", "vorbis", "mp3", "mp3float", "aac", "flac", "alac"}
     | {"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_u8"}
@@ -256,8 +258,11 @@ def _single_audio_stream(container: av.container.InputContainer, fmt: str | None
         raise EmptyAudio(detail="no audio stream")
     if len(audios) > 1:
         raise UnsupportedAudio(TWO_TRACKS_MESSAGE, detail=f"{len(audios)} audio streams")
-    if audios[0].codec_context.name not in SUPPORTED_CODECS:
-        raise UnsupportedAudio(detail=f"codec {audios[0].codec_context.name}")
+    # No codec context: the container names a codec this build cannot decode (or a
+    # damaged header names none at all).
+    codec = audios[0].codec_context
+    if codec is None or codec.name not in SUPPORTED_CODECS:
+        raise UnsupportedAudio(detail=f"codec {codec.name if codec else None}")
     return audios[0]
 
 
@@ -291,11 +296,12 @@ def iter_pcm(
     """
     limit = math.inf if max_seconds is None else max_seconds * rate
     channels = 1 if mono else 2
-    resampler = av.AudioResampler(format="s16", layout="mono" if mono else "stereo", rate=rate)
+    layout = "mono" if mono else "stereo"
     pending: list[np.ndarray] = []
     total = pending_samples = 0
     with _open_audio(path) as (container, stream), _decoder_errors():
-        for frame in _frames(container, stream, resampler):
+        resampler = functools.partial(av.AudioResampler, "s16", layout, rate)
+        for frame in _frames(container, stream, resampler, max_frames=_frame_budget(path)):
             block = frame.to_ndarray().reshape(-1, channels)
             total += len(block)
             if total > limit:
@@ -309,14 +315,37 @@ def iter_pcm(
         yield _join(pending, mono)
 
 
+def _frame_budget(path: Path | str) -> int:
+    # Every decoded frame comes from at least one packet of at least one byte of the file.
+    return MAX_FRAMES_PER_BYTE * os.path.getsize(path) + 1024
+
+
 def _frames(
     container: av.container.InputContainer,
     stream: av.AudioStream,
-    resampler: av.AudioResampler,
+    new_resampler: Callable[[], av.AudioResampler],
+    *,
+    max_frames: int,
 ) -> Iterator[av.AudioFrame]:
-    for frame in container.decode(stream):
+    """Decoded frames, resampled; a new resampler whenever the input's shape changes.
+
+    A stream may legally change channels or rate part-way (chained Ogg, ADTS AAC), and a
+    resampler only takes frames shaped like its first one.  More frames than the file has
+    room for means a demuxer going round in circles on damaged input (frames without
+    samples never reach the duration limit): refuse the file rather than spin.
+    """
+    resampler, shape = None, None
+    for count, frame in enumerate(container.decode(stream), start=1):
+        if count > max_frames:
+            raise CorruptAudio(detail=f"decoder still producing frames after {max_frames}")
+        frame_shape = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if resampler is None or frame_shape != shape:
+            if resampler is not None:
+                yield from resampler.resample(None)
+            resampler, shape = new_resampler(), frame_shape
         yield from resampler.resample(frame)
-    yield from resampler.resample(None)  # flush the resampler's delay line
+    if resampler is not None:
+        yield from resampler.resample(None)  # flush the resampler's delay line
 
 
 def _join(blocks: list[np.ndarray], mono: bool) -> np.ndarray:
