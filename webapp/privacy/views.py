@@ -81,10 +81,9 @@ def _actor_consent_view(recording: Any) -> dict[str, Any]:
     """The actor's consent row and the name of whoever recorded it ("you" for the viewer)."""
     row = get_consent(recording.id, ConsentRole.ACTOR)
     recorder = db.session.get(User, row.recorded_by_id) if row and row.recorded_by_id else None
+    recorded_by: str | None = recorder.name if recorder is not None else None
     if recorder is not None and recorder.id == me().id:
         recorded_by = "you"
-    else:
-        recorded_by = recorder.name if recorder is not None else None
     return {"recording": recording, "consent": row, "recorded_by": recorded_by}
 
 
