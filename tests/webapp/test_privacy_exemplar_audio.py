@@ -150,9 +150,9 @@ def test_retention_purge_deletes_exemplars_and_their_audio(app, study, tagged):
         assert purge_expired_recordings() == [study.recording]
         assert db.session.get(Exemplar, exemplar_id) is None
         purged = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "recording.purged")
+            sa.select(AuditEvent.detail).where(AuditEvent.action == "recording.purged")
         ).one()
-    assert purged.detail["exemplars_deleted"] == 1
+    assert purged["exemplars_deleted"] == 1
     assert not path.exists() and not path.parent.exists()
 
 
