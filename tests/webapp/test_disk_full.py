@@ -247,6 +247,32 @@ def test_finishing_on_a_full_disk_is_507_and_keeps_the_chunks(app, disk, trainee
     )
 
 
+def test_abandoned_recording_waits_for_space_instead_of_failing(app, disk, trainee):
+    from datetime import timedelta
+
+    from webapp.orm import utcnow
+    from webapp.practice.services import abandon_stale_recordings
+
+    recording_id = start(trainee)
+    for seq, data in enumerate(webm_pieces(3)):
+        assert send_chunk(trainee, recording_id, seq, data).status_code == 201
+    chunks = stored_files(app)
+    with app.app_context():
+        db.session.get(Recording, recording_id).last_chunk_at = utcnow() - timedelta(hours=3)
+        db.session.commit()
+    disk.fill(room=8 * 1024)
+    with app.app_context():
+        assert abandon_stale_recordings(120) == []  # the periodic job tries again later
+        db.session.commit()
+        assert db.session.get(Recording, recording_id).status == "recording"
+    assert stored_files(app) == chunks
+    disk.free()
+    with app.app_context():
+        assert abandon_stale_recordings(120) == [recording_id]
+        db.session.commit()
+        assert db.session.get(Recording, recording_id).status == "ready"
+
+
 def test_disk_filling_during_preparation_leaves_the_job_to_retry(app, disk, trainee):
     if not disk.is_real:
         pytest.skip("needs a real full disk: PyAV's encoder writes outside our Python code")
@@ -260,8 +286,8 @@ def test_disk_filling_during_preparation_leaves_the_job_to_retry(app, disk, trai
         recording = db.session.get(Recording, recording_id)
         assert job.status == "queued" and "StorageFull" in job.error  # retried with backoff
         assert recording.status == "processing" and recording.error is None
-        job_id = job.id
-    assert stored_files(app) == {f"{recording.storage_key}/original.ogg"}
+        job_id, storage_key = job.id, recording.storage_key
+    assert stored_files(app) == {f"{storage_key}/original.ogg"}
     disk.free()
     with app.app_context():
         assert execute_job(job_id) == "done"

@@ -8,6 +8,7 @@ the chunks in place so the browser can finish again.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from webapp.models import (
 from webapp.orm import utcnow
 from webapp.practice import storage
 
+log = logging.getLogger(__name__)
 PREPARE_JOB = "prepare-recording"
 IMPORT_PRIORITY = -10
 
@@ -269,19 +271,25 @@ def abandon_stale_recordings(older_than_minutes: int) -> list[int]:
             sa.func.coalesce(Recording.last_chunk_at, Recording.created_at) < cutoff,
         )
     ).all()
-    for recording in stale:
-        finish_from_contiguous_chunks(recording)
-    return [recording.id for recording in stale]
+    return [recording.id for recording in stale if finish_from_contiguous_chunks(recording)]
 
 
-def finish_from_contiguous_chunks(recording: Recording) -> None:
+def finish_from_contiguous_chunks(recording: Recording) -> bool:
+    """Finish from the chunks that arrived in order; False if the disk is full (the chunks
+    stay, and the next periodic run tries again)."""
     received = sorted(chunk.seq for chunk in recording.chunks)
     contiguous = next((i for i, seq in enumerate(received) if seq != i), len(received))
     try:
         finish_recording(recording, contiguous)
+    except audio.StorageFull as error:
+        log.error(
+            "recording %d not finished, DATA_DIR is out of space: %s", recording.id, error.detail
+        )
+        return False
     except (DomainError, audio.AudioError) as error:
         recording.status = RecordingStatus.FAILED
         recording.error = getattr(error, "message", str(error))
+    return True
 
 
 def delete_recording(recording: Recording, user: User) -> Path:
