@@ -215,6 +215,7 @@ def test_estimates_are_hidden_below_the_threshold_and_shown_above(app, trained, 
         viewed = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "estimates.viewed")
         ).all()
+        db.session.expunge_all()  # loaded values stay readable after the context ends
     assert len(viewed) == 1 and viewed[0].object_id == str(archive[0])
 
 
@@ -281,6 +282,7 @@ def test_educator_switches_estimates_on_for_a_cohort_and_its_trainee_sees_their_
         event = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "estimates.trainee_access")
         ).one()
+        db.session.expunge_all()  # loaded values stay readable after the context ends
     assert (event.actor_id, event.object_type, event.object_id) == (
         educator_id,
         "Cohort",

@@ -195,6 +195,7 @@ def test_research_only_export_leaves_out_recordings_without_research_consent(
             .where(AuditEvent.action == "export.downloaded")
             .order_by(AuditEvent.id.desc())
         ).first()
+        db.session.expunge_all()  # loaded values stay readable after the context ends
     assert event.detail["research_only"] is True
 
 

@@ -54,9 +54,11 @@ def consent_url(study) -> str:
 
 def actor_row(app, study) -> Consent | None:
     with app.app_context():
-        return db.session.scalar(
+        row = db.session.scalar(
             sa.select(Consent).filter_by(recording_id=study.recording, person_role="actor")
         )
+        db.session.expunge_all()  # loaded values stay readable after the context ends
+        return row
 
 
 def allowed(app, study) -> tuple[bool, bool]:
@@ -91,6 +93,7 @@ def test_trainee_records_the_actors_consent_on_their_consent_page(
             .where(AuditEvent.action == "consent.recorded")
             .order_by(AuditEvent.id.desc())
         ).first()
+        db.session.expunge_all()  # loaded values stay readable after the context ends
     assert event.actor_id == study.trainee
     assert event.detail["role"] == "actor" and event.detail["for_actor_without_account"] is True
     assert ACTOR not in str(event.detail)  # the audit log names no one

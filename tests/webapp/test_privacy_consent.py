@@ -59,7 +59,9 @@ def give(form_post, browser, study, data=ALL_USES):
 def consents(app, study) -> dict[str, Consent]:
     with app.app_context():
         rows = db.session.scalars(sa.select(Consent).filter_by(recording_id=study.recording))
-        return {row.person_role: row for row in rows}
+        found = {row.person_role: row for row in rows}
+        db.session.expunge_all()  # loaded values stay readable after the context ends
+        return found
 
 
 def training_allowed(app, study) -> bool:
