@@ -273,11 +273,19 @@ def test_abandoned_recording_waits_for_space_instead_of_failing(app, disk, train
         assert db.session.get(Recording, recording_id).status == "ready"
 
 
-def test_disk_filling_during_preparation_leaves_the_job_to_retry(app, disk, trainee):
+@pytest.mark.parametrize(
+    "room_kb",
+    [
+        pytest.param(80, id="playback copy fails in PyAV's muxer"),
+        pytest.param(160, id="speech.wav fails in Python's writer"),
+    ],
+)
+def test_disk_filling_during_preparation_leaves_the_job_to_retry(app, disk, trainee, room_kb):
     if not disk.is_real:
         pytest.skip("needs a real full disk: PyAV's encoder writes outside our Python code")
-    # Room for the 66 kB upload, not for its 350 kB speech.wav and playback copy.
-    disk.fill(room=160 * 1024)
+    # Room for the 66 kB upload; not for its 44 kB playback copy (80), or for the copy
+    # but not its 350 kB speech.wav (160).
+    disk.fill(room=room_kb * 1024)
     response = upload(trainee, "jfk.ogg")
     assert response.status_code == 202, response.get_json()
     recording_id = response.get_json()["recording"]
