@@ -28,7 +28,7 @@ from webapp.models import (
     UserRole,
     VignetteVersion,
 )
-from webapp.reports.data import latest_submitted_rating_ids, recorded_between, select_final_scores
+from webapp.reports.data import is_latest_submitted, recorded_between, select_final_scores
 
 AnySelect = sa.Select[*tuple[Any, ...]]
 
@@ -58,31 +58,40 @@ class Filters:
 
 
 def get_score_rows(
-    slug: str, filters: Filters = Filters(), *, trainee_id: int | None = None
+    slug: str,
+    filters: Filters = Filters(),
+    *,
+    trainee_id: int | None = None,
+    trainee_ids: list[int] | None = None,
 ) -> list[ScoreRow]:
-    """Final scores of one instrument, oldest recording first."""
-    query: AnySelect = (
-        select_final_scores(
-            Recording.id,
-            Recording.trainee_id,
-            User.cohort_id,
-            VignetteVersion.vignette_id,
-            VignetteVersion.title,
-            Recording.created_at,
-            FinalScore.dimension,
-            FinalScore.score,
-            slug=slug,
-        )
-        .join(VignetteVersion, VignetteVersion.id == Recording.vignette_version_id)
-        .order_by(Recording.created_at, Recording.id, FinalScore.dimension)
-    )
+    """Final scores of one instrument (of one trainee, or of some), oldest recording first."""
+    query: AnySelect = select_final_scores(
+        Recording.id,
+        Recording.trainee_id,
+        User.cohort_id,
+        VignetteVersion.vignette_id,
+        VignetteVersion.title,
+        Recording.created_at,
+        FinalScore.dimension,
+        FinalScore.score,
+        slug=slug,
+    ).order_by(Recording.created_at, Recording.id, FinalScore.dimension)
     query = _filtered(query, filters)
     if trainee_id is not None:
         query = query.where(Recording.trainee_id == trainee_id)
+    if trainee_ids is not None:
+        query = query.where(Recording.trainee_id.in_(trainee_ids))
     return [ScoreRow(*row) for row in db.session.execute(query)]
 
 
+def list_dimensions(slug: str, filters: Filters = Filters()) -> list[str]:
+    """The dimensions with final scores among the recordings the filters keep."""
+    query: AnySelect = select_final_scores(FinalScore.dimension, slug=slug).distinct()
+    return sorted(db.session.scalars(_filtered(query, filters)))
+
+
 def _filtered(query: AnySelect, filters: Filters) -> AnySelect:
+    query = query.join(VignetteVersion, VignetteVersion.id == Recording.vignette_version_id)
     if filters.cohort_id is not None:
         query = query.where(User.cohort_id == filters.cohort_id)
     if filters.vignette_id is not None:
@@ -132,30 +141,28 @@ def list_rater_backlogs() -> list[tuple[str, int]]:
     return [(row[0], int(row[1])) for row in db.session.execute(query)]
 
 
-def list_adjudication_candidates() -> list[Recording]:
-    """Recordings whose second coder submitted a dimension that has no final score yet.
+def select_adjudication_candidates() -> sa.Select[Any]:
+    """Ids of recordings whose second coder submitted a dimension that has no final score.
 
     A superset of the recordings :func:`webapp.review.finals.needs_adjudication` reports
-    (the rest wait for their primary coder), fetched in one query so that only these few,
-    not every recording, are examined one by one.
+    (the rest wait for their primary coder), so that only these are examined.
     """
     missing = ~sa.exists().where(
         FinalScore.recording_id == RatingTask.recording_id,
         FinalScore.dimension == RatingScore.dimension,
     )
-    ids = (
+    return (
         sa.select(RatingTask.recording_id)
         .join(Rating, Rating.task_id == RatingTask.id)
         .join(RatingScore, RatingScore.rating_id == Rating.id)
         .where(
             RatingTask.role == TaskRole.SECOND,
             RatingTask.status == TaskStatus.SUBMITTED,
-            Rating.id.in_(latest_submitted_rating_ids()),
+            is_latest_submitted(),
             RatingScore.score.is_not(None),
             missing,
         )
     )
-    return list(db.session.scalars(sa.select(Recording).where(Recording.id.in_(ids))))
 
 
 def list_time_point_assignments(trainee_ids: list[int], cohort_id: int | None) -> list[Assignment]:

@@ -17,6 +17,7 @@ few sessions for an interval" and shows only the raw difference latest − first
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -28,13 +29,15 @@ from webapp.dashboard.data import (
     ScoreRow,
     count_awaiting_rating,
     get_score_rows,
-    list_adjudication_candidates,
+    list_dimensions,
     list_rater_backlogs,
     list_trainees,
+    select_adjudication_candidates,
 )
-from webapp.review.finals import needs_adjudication
+from webapp.review.coding import load_coding_states
 
 MIN_SESSIONS_FOR_INTERVAL = 3
+OVERVIEW_PAGE_SIZE = 100  # trainees per overview page
 TOO_FEW = "too few sessions for an interval"
 
 
@@ -73,27 +76,53 @@ def _previous(scores: list[float]) -> float | None:
     return scores[-2] if len(scores) > 1 else None
 
 
-def build_overview(slug: str, filters: Filters) -> dict[str, Any]:
-    """Trainees × dimensions with latest scores and trends, plus pending work."""
-    rows = get_score_rows(slug, filters)
+def build_overview(slug: str, filters: Filters, page: int = 1) -> dict[str, Any]:
+    """One page of trainees × dimensions with latest scores and trends, plus pending work.
+
+    Only the scores of the trainees on the page are read, so the page costs the same with
+    a cohort of twenty or an organisation of thousands.
+    """
+    everyone = list_trainees(filters.cohort_id)
+    pages = max(1, math.ceil(len(everyone) / OVERVIEW_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = everyone[(page - 1) * OVERVIEW_PAGE_SIZE : page * OVERVIEW_PAGE_SIZE]
+    rows = get_score_rows(slug, filters, trainee_ids=[tid for tid, _, _ in shown])
     by_trainee: dict[int, list[ScoreRow]] = defaultdict(list)
     for row in rows:
         by_trainee[row.trainee_id].append(row)
     trainees = [
         {"id": tid, "name": name, "cells": latest_by_dimension(by_trainee.get(tid, []))}
-        for tid, name, _ in list_trainees(filters.cohort_id)
+        for tid, name, _ in shown
     ]
-    return {"dimensions": dimensions_of(rows), "trainees": trainees, "pending": build_pending()}
+    first = (page - 1) * OVERVIEW_PAGE_SIZE
+    return {
+        "dimensions": list_dimensions(slug, filters),
+        "trainees": trainees,
+        "pending": build_pending(),
+        "paging": {
+            "page": page,
+            "pages": pages,
+            "total": len(everyone),
+            "first": first + 1,
+            "last": first + len(shown),
+        },
+    }
 
 
 def build_pending() -> dict[str, Any]:
     """Recordings awaiting rating or adjudication, and each rater's open backlog."""
-    waiting = [r for r in list_adjudication_candidates() if needs_adjudication(r)]
     return {
         "awaiting_rating": count_awaiting_rating(),
-        "awaiting_adjudication": len(waiting),
+        "awaiting_adjudication": count_awaiting_adjudication(),
         "backlogs": [{"rater": name, "open": n} for name, n in list_rater_backlogs()],
     }
+
+
+def count_awaiting_adjudication() -> int:
+    """Recordings with a dimension waiting for adjudication (read in a fixed number of
+    queries, however many recordings are examined)."""
+    states = load_coding_states(select_adjudication_candidates())
+    return sum(1 for state in states.values() if state.pending())
 
 
 def build_trajectory(slug: str, trainee_id: int) -> dict[str, Any]:

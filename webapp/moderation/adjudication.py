@@ -32,8 +32,10 @@ from webapp.models import (
     TaskStatus,
     Transcript,
     User,
+    VignetteVersion,
 )
 from webapp.orm import utcnow
+from webapp.review.coding import CodingState, load_coding_states
 from webapp.review.finals import needs_adjudication
 from webapp.review.instruments import instrument_of
 
@@ -119,27 +121,41 @@ class QueueEntry:
 
 
 def list_adjudication_queue() -> list[QueueEntry]:
-    """Double-coded recordings with at least one dimension over the threshold; pending first."""
+    """Double-coded recordings with at least one dimension over the threshold; pending first.
+
+    Read for all recordings at once (:mod:`webapp.review.coding`): the same decisions as
+    :func:`get_coded_pair` and :func:`needs_adjudication`, in a fixed number of queries.
+    """
     second = sa.select(RatingTask.recording_id).where(RatingTask.role == TaskRole.SECOND)
-    recordings = db.session.scalars(
-        sa.select(Recording).where(Recording.id.in_(second)).order_by(Recording.id)
+    states = load_coding_states(second)
+    query = (
+        sa.select(Recording.id, Recording.public_code, VignetteVersion.title)
+        .join(VignetteVersion, VignetteVersion.id == Recording.vignette_version_id)
+        .where(Recording.id.in_(second))
+        .order_by(Recording.id)
     )
-    entries = [entry for r in recordings if (entry := _queue_entry(r)) is not None]
+    entries = [
+        entry
+        for recording_id, code, title in db.session.execute(query)
+        if (entry := _queue_entry(recording_id, code, title, states.get(recording_id)))
+    ]
     return sorted(entries, key=lambda e: (not e.pending, e.recording_id))
 
 
-def _queue_entry(recording: Recording) -> QueueEntry | None:
-    pair = get_coded_pair(recording)
-    if pair is None:
+def _queue_entry(
+    recording_id: int, code: str | None, title: str, state: CodingState | None
+) -> QueueEntry | None:
+    version_id = state.pair_version() if state is not None else None
+    if state is None or version_id is None:
         return None
-    pending = tuple(needs_adjudication(recording))
-    settled = tuple(sorted(adjudicated_scores(pair)))
+    pending = tuple(state.pending())
+    settled = tuple(sorted(state.adjudicated.get(version_id, set())))
     if not pending and not settled:
         return None
     return QueueEntry(
-        recording_id=recording.id,
-        code=recording.public_code or f"#{recording.id}",
-        title=recording.vignette_version.title,
+        recording_id=recording_id,
+        code=code or f"#{recording_id}",
+        title=title,
         pending=pending,
         settled=settled,
     )

@@ -67,7 +67,14 @@ def agreed_scores(
 
     Empty until all ``coders`` of the recording have submitted.
     """
-    ready = [scores for scores in map(submitted_scores, tasks) if scores is not None]
+    return agree([submitted_scores(task) for task in tasks], coders)
+
+
+def agree(
+    submitted: list[Scores | None], coders: int
+) -> dict[str, tuple[float, FinalMethod] | None]:
+    """:func:`agreed_scores` over each task's submitted scores (None: not submitted yet)."""
+    ready = [scores for scores in submitted if scores is not None]
     if len(ready) < coders or not ready:
         return {}
     if len(ready) == 1:
