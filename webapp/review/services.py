@@ -82,9 +82,16 @@ def list_queue(rater: User) -> list[RatingTask]:
     )
     # Everything a queue line shows, loaded in a fixed number of queries.
     query = query.options(
-        so.selectinload(RatingTask.recording).selectinload(Recording.vignette_version),
+        # Only the columns a queue line shows: a rater's queue holds hundreds of tasks, and
+        # each rating's scores and evidence (selectin-loaded by default) would be thousands
+        # of rows unused.
+        so.selectinload(RatingTask.recording)
+        .load_only(Recording.public_code, Recording.vignette_version_id)
+        .selectinload(Recording.vignette_version),
         so.selectinload(RatingTask.instrument_version),
-        so.selectinload(RatingTask.ratings),
+        so.selectinload(RatingTask.ratings)
+        .load_only(Rating.task_id, Rating.version, Rating.status)
+        .options(so.lazyload(Rating.scores), so.lazyload(Rating.evidence)),
     )
     return list(db.session.scalars(query.order_by(RatingTask.sort_key, RatingTask.id)))
 
