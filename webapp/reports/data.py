@@ -7,6 +7,7 @@ latest submitted version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -25,6 +26,7 @@ from webapp.models import (
     RatingTask,
     Recording,
     TaskRole,
+    TaskStatus,
     User,
 )
 
@@ -61,14 +63,46 @@ def list_instruments() -> list[InstrumentVersion]:
 
 
 def latest_submitted_rating_ids() -> sa.Select[Any]:
+    return sa.select(Rating.id).where(is_latest_submitted())
+
+
+def is_latest_submitted() -> sa.ColumnElement[bool]:
+    """True for a task's latest submitted rating, as a condition on ``Rating`` in the
+    enclosing query: checked row by row through the ``task_id`` index, where
+    ``Rating.id IN (latest_submitted_rating_ids())`` makes the database list every latest
+    rating first."""
     newer = so.aliased(Rating)
-    return sa.select(Rating.id).where(
+    return sa.and_(
         Rating.status == RatingStatus.SUBMITTED,
         ~sa.exists().where(
             newer.task_id == Rating.task_id,
             newer.version > Rating.version,
             newer.status == RatingStatus.SUBMITTED,
         ),
+    )
+
+
+def rating_fingerprint() -> tuple[Any, ...]:
+    """Aggregates that change whenever a report's raw ratings could: a rating submitted,
+    changed (a new version) or deleted, a task added, recused or deleted, a rater renamed.
+    Drafts do not count, and submitted ratings are never edited in place.  A few cheap
+    queries, so a kept report can be checked on every request."""
+    submitted = Rating.status == RatingStatus.SUBMITTED
+    ratings = sa.select(
+        sa.func.count(Rating.id), sa.func.max(Rating.id), sa.func.max(Rating.submitted_at)
+    ).where(submitted)
+    tasks = sa.select(
+        sa.func.count(RatingTask.id),
+        sa.func.max(RatingTask.id),
+        sa.func.sum(sa.case((RatingTask.status == TaskStatus.RECUSED, 1), else_=0)),
+    )
+    raters = sa.select(User.id, User.name).where(
+        User.id.in_(sa.select(RatingTask.rater_id).distinct())
+    )
+    return (
+        tuple(db.session.execute(ratings).one()),
+        tuple(db.session.execute(tasks).one()),
+        tuple(sorted(tuple(row) for row in db.session.execute(raters))),
     )
 
 
@@ -84,7 +118,7 @@ def get_rating_rows(slug: str) -> list[RatingRow]:
         .where(
             InstrumentVersion.slug == slug,
             RatingTask.role.in_([TaskRole.PRIMARY, TaskRole.SECOND]),
-            Rating.id.in_(latest_submitted_rating_ids()),
+            is_latest_submitted(),
             RatingScore.score.is_not(None),
         )
         .order_by(Rating.submitted_at, Rating.id, RatingScore.dimension)
@@ -122,9 +156,14 @@ def recorded_between(query: sa.Select[Any], start: date | None, end: date | None
 
 
 def get_final_rows(
-    slug: str, *, start: date | None = None, end: date | None = None
+    slug: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    cohorts: Sequence[str] | None = None,
 ) -> list[FinalRow]:
-    """Final scores of one instrument with each recording's trainee cohort and date."""
+    """Final scores of one instrument with each recording's trainee cohort and date
+    (only of trainees in ``cohorts`` when given)."""
     query = select_final_scores(
         Recording.id,
         Recording.trainee_id,
@@ -134,6 +173,8 @@ def get_final_rows(
         Recording.created_at,
         slug=slug,
     )
+    if cohorts is not None:
+        query = query.where(Cohort.name.in_(cohorts))
     return [FinalRow(*row) for row in db.session.execute(recorded_between(query, start, end))]
 
 

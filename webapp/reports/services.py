@@ -14,7 +14,8 @@ from flask import current_app
 from rating.compare import many_groups, significance_mark, two_groups
 from rating.scale_checks import check_dimensions, reliability_report
 from webapp.errors import InvalidInput
-from webapp.reports.data import FinalRow, get_final_rows, get_rating_rows
+from webapp.reports.data import FinalRow, get_final_rows, get_rating_rows, rating_fingerprint
+from webapp.reports.memo import memoized
 
 SCALE = (1, 5)
 REST = "All other trainees"
@@ -42,8 +43,25 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(value) else round(value, 3)
 
 
-def build_reliability(slug: str) -> dict[str, Any]:
-    """The reliability report of one instrument as plain data."""
+def reliability_key(slug: str) -> tuple[Any, ...]:
+    """What a kept reliability report depends on: instrument, resamples and the ratings."""
+    resamples = int(current_app.config["RELIABILITY_BOOTSTRAP_RESAMPLES"])
+    return (slug, resamples, rating_fingerprint())
+
+
+def build_reliability(slug: str, key: tuple[Any, ...] | None = None) -> dict[str, Any]:
+    """The reliability report of one instrument as plain data (treat it as read-only).
+
+    Reading every raw rating and bootstrapping the alphas takes seconds with tens of
+    thousands of ratings, so the report is kept until the ratings change
+    (:func:`webapp.reports.memo.memoized` under :func:`reliability_key`).
+    """
+    key = key or reliability_key(slug)
+    return memoized("reliability", key, lambda: compute_reliability(slug, key[1]))
+
+
+def compute_reliability(slug: str, resamples: int) -> dict[str, Any]:
+    """The reliability report of one instrument, computed from the raw ratings."""
     rows = get_rating_rows(slug)
     if not rows:
         return {
@@ -53,7 +71,6 @@ def build_reliability(slug: str) -> dict[str, Any]:
             "pairs": [],
             "guidance": GUIDANCE,
         }
-    resamples = int(current_app.config["RELIABILITY_BOOTSTRAP_RESAMPLES"])
     report = reliability_report(
         [asdict(r) for r in rows],
         scale=SCALE,
@@ -163,9 +180,9 @@ def build_comparison(
         raise InvalidInput("Choose exactly one cohort to compare with everyone else.")
     if not against_rest and len(cohorts) < 2:
         raise InvalidInput("Choose at least two cohorts, or one cohort against the rest.")
-    grouped = group_rows(
-        get_final_rows(slug, start=start, end=end), cohorts, against_rest=against_rest
-    )
+    # Against the rest every trainee counts; otherwise only the chosen cohorts' are read.
+    rows = get_final_rows(slug, start=start, end=end, cohorts=None if against_rest else cohorts)
+    grouped = group_rows(rows, cohorts, against_rest=against_rest)
     order = [*cohorts, REST] if against_rest else list(cohorts)
     return {
         "instrument": slug,

@@ -8,12 +8,14 @@ from datetime import date
 from typing import Any
 
 from flask import Response, flash, jsonify, render_template, request, url_for
+from markupsafe import Markup
 
 from webapp.access import roles_required
 from webapp.errors import DomainError
 from webapp.models import Role
 from webapp.reports import bp
 from webapp.reports.data import get_final_rows, list_cohort_names, list_instruments
+from webapp.reports.memo import memoized
 from webapp.reports.plots import group_means_svg
 from webapp.reports.services import (
     build_comparison,
@@ -21,6 +23,7 @@ from webapp.reports.services import (
     build_scale_checks,
     group_rows,
     reliability_csv_rows,
+    reliability_key,
 )
 
 READERS = (Role.EDUCATOR, Role.ADMIN)
@@ -44,8 +47,17 @@ def index() -> Any:
 @roles_required(*READERS)
 def reliability() -> Any:
     slug, instruments = chosen_instrument()
-    report = build_reliability(slug)
-    return render_template("reports/reliability.html", report=report, instruments=instruments)
+    key = reliability_key(slug)
+    report = build_reliability(slug, key)
+    # render_template's output is already escaped HTML, so marking it safe is sound.
+    pairs = memoized(
+        "reliability_pairs_html",
+        key,
+        lambda: Markup(render_template("reports/_rater_pairs.html", report=report)),  # noqa: S704
+    )
+    return render_template(
+        "reports/reliability.html", report=report, instruments=instruments, rater_pairs=pairs
+    )
 
 
 @bp.route("/reliability.json")
@@ -123,7 +135,8 @@ def compare_svg() -> Any:
     slug, _ = chosen_instrument()
     args = comparison_args()
     result = build_comparison(slug, **args)
-    rows = get_final_rows(slug, start=args["start"], end=args["end"])
+    chosen = None if args["against_rest"] else args["cohorts"]
+    rows = get_final_rows(slug, start=args["start"], end=args["end"], cohorts=chosen)
     grouped = group_rows(rows, args["cohorts"], against_rest=args["against_rest"])
     dimensions = [d["dimension"] for d in result["dimensions"]]
     svg = group_means_svg(f"Final scores by group ({slug})", dimensions, result["groups"], grouped)
