@@ -65,7 +65,7 @@ def index() -> Any:
     filters = overview_filters()
     return render_template(
         "dashboard/index.html",
-        overview=build_overview(slug, filters),
+        overview=build_overview(slug, filters, _positive(request.args.get("page")) or 1),
         filters=filters,
         slug=slug,
         instruments=instruments,
