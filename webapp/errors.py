@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+import sqlalchemy as sa
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from webapp.extensions import db
+from webapp.extensions import db, login_manager
 
 
 class DomainError(Exception):
@@ -44,6 +45,7 @@ TITLES = {
     422: "Cannot process this",
     429: "Too many attempts",
     500: "Something went wrong",
+    503: "Temporarily unavailable",
 }
 
 EXPLANATIONS = {
@@ -54,7 +56,11 @@ EXPLANATIONS = {
     413: "The upload is larger than this server accepts.",
     429: "Too many attempts in a short time. Please wait a minute and try again.",
     500: "An unexpected error happened. Nothing was saved. The team has been told.",
+    503: "The database is not answering just now. Nothing was saved. Please try again in a minute.",
 }
+
+# Seconds a client should wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 30
 
 
 def wants_json() -> bool:
@@ -95,11 +101,67 @@ def register_error_handlers(app: Flask) -> None:
             return render_error(429)
         return render_error(status, _explain(error, status))
 
+    @app.teardown_request
+    def end_session_even_without_database(_error: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's app-context teardown, whose rollback would raise
+        # if the database went away after the view finished, turning an answered request
+        # into a dropped connection.
+        _rollback_quietly()
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    def handle_database_error(error: sa.exc.DBAPIError) -> Any:
+        if not database_unavailable(error):
+            return handle_crash(error)
+        _rollback_quietly()
+        app.logger.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            type(error.orig).__name__,
+        )
+        return _unavailable()
+
+    @app.errorhandler(sa.exc.TimeoutError)
+    def handle_pool_timeout(error: sa.exc.TimeoutError) -> Any:
+        _rollback_quietly()
+        app.logger.warning("no database connection free on %s %s", request.method, request.path)
+        return _unavailable()
+
     @app.errorhandler(Exception)
     def handle_crash(error: Exception) -> Any:
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500)
+
+
+def database_unavailable(error: sa.exc.DBAPIError) -> bool:
+    """The database is down, restarting or unreachable, as opposed to refusing the data.
+
+    SQLAlchemy sorts driver errors into DBAPI's classes: a lost or refused connection is
+    an ``OperationalError`` or ``InterfaceError``, or is flagged as invalidated; bad data
+    (``IntegrityError``, ``DataError``) and bad SQL (``ProgrammingError``) are bugs or
+    input errors and stay 500s or are handled where they happen.
+    """
+    return error.connection_invalidated or isinstance(
+        error, sa.exc.OperationalError | sa.exc.InterfaceError
+    )
+
+
+def _rollback_quietly() -> None:
+    # The session's connection may be dead: then drop it without talking to the server
+    # (the server rolls back whatever it had when the connection went).
+    try:
+        db.session.rollback()
+    except sa.exc.DBAPIError:
+        db.session().invalidate()
+
+
+def _unavailable() -> Any:
+    # The page must not look up the user again (the lookup is what failed): show it as
+    # to a visitor who is not logged in.
+    g._login_user = login_manager.anonymous_user()
+    body, status = render_error(503)
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _explain(error: HTTPException, status: int) -> str:

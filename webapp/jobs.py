@@ -19,6 +19,7 @@ Storage comes from ``QUEUE_URL``: a SQLite file (embedded default), ``redis://``
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -141,15 +142,20 @@ def run_job(job_id: int) -> str:
 def execute_job(job_id: int) -> str:
     """Claim, run and record one job; returns its final status."""
     if not claim_job(job_id):
+        # A duplicate delivery (the reconciler, a retry) of a job done or alive elsewhere.
+        log.info("job %s not claimed: done, failed or running elsewhere", job_id)
         return "skipped"
     job = db.session.get(Job, job_id)
     if job is None:  # pragma: no cover - deleted between claim and load
         return "skipped"
+    # Which process ran which attempt: the scale-out tests read this line.
+    log.info(
+        "job %s (%s) claimed by pid %s: attempt %s", job.id, job.kind, os.getpid(), job.attempts
+    )
     try:
         HANDLERS[job.kind](job, _progress_reporter(job_id))
     except Exception as error:
-        db.session.rollback()
-        return record_failure(job_id, error)
+        return record_failure_or_leave_to_reconciler(job_id, error)
     job.status = JobStatus.DONE
     job.progress = 1.0
     job.finished_at = utcnow()
@@ -195,6 +201,25 @@ def _progress_reporter(job_id: int) -> Callable[[float], None]:
             )
 
     return report
+
+
+def record_failure_or_leave_to_reconciler(job_id: int, error: Exception) -> str:
+    """Record the failure; if the database itself is gone (it restarted under the job),
+    the row stays ``running`` and ``reconcile_jobs`` re-sends it once its heartbeat is stale."""
+    try:
+        db.session.rollback()
+        return record_failure(job_id, error)
+    except sa.exc.DBAPIError as database_error:
+        db.session().invalidate()  # drop the dead connection without talking to it
+        log.warning(
+            "job %s failed (%s: %s) and the failure could not be recorded (%s); "
+            "the reconciler will re-send it",
+            job_id,
+            type(error).__name__,
+            error,
+            type(database_error).__name__,
+        )
+        return "lost"
 
 
 def record_failure(job_id: int, error: Exception) -> str:
