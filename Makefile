@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint test-postgres worker clean chromium
+.PHONY: run test lint test-postgres test-integration worker clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -46,6 +46,11 @@ test: $(VENV)/.dev-installed chromium lint
 # The database tests again, against a throwaway PostgreSQL cluster (needs its binaries).
 test-postgres: $(VENV)/.dev-installed
 	.ci/with-postgres $(BIN)/python -m pytest tests/webapp -m "not e2e and not slow"
+
+# Production mode for real: PostgreSQL and Redis (Debian redis-server, installed when root
+# and missing), two worker processes, gunicorn, a database restart.  See tests/integration.
+test-integration: $(VENV)/.dev-installed
+	.ci/with-services $(BIN)/python -m pytest tests/integration -m integration
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
