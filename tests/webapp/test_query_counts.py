@@ -25,8 +25,10 @@ from webapp.dashboard.services import OVERVIEW_PAGE_SIZE
 from webapp.extensions import db
 from webapp.library.services import import_vignettes
 from webapp.models import FinalScore, Recording, Role, TaskRole
+from webapp.moderation.adjudication import get_coded_pair
 from webapp.reports.memo import MEMO
 from webapp.review.allocation import allocate_recordings
+from webapp.review.coding import load_coding_states
 from webapp.review.finals import needs_adjudication
 
 
@@ -214,3 +216,18 @@ def test_overview_pages_through_trainees_and_reads_only_the_page(app, coded, mak
     assert second.count('href="/dashboard/trainees/') == total - OVERVIEW_PAGE_SIZE
     assert f"Trainees 1–{OVERVIEW_PAGE_SIZE} of {total}" in first
     assert "page=2" in first and "Next" in first and "Previous" in second
+
+
+def test_bulk_coding_state_agrees_with_the_one_recording_reads(app, coded):
+    """The bulk read behind the list pages decides exactly as the per-recording functions."""
+    add_coded_recordings(app, coded, 9)
+    with app.app_context():
+        recordings = list(db.session.scalars(sa.select(Recording)))
+        states = load_coding_states(sa.select(Recording.id))
+        for recording in recordings:
+            state = states.get(recording.id)
+            pair = get_coded_pair(recording)
+            assert (state.pending() if state else []) == needs_adjudication(recording)
+            assert (state.pair_version() if state else None) == (pair.version.id if pair else None)
+        assert any(needs_adjudication(r) for r in recordings)
+        assert any(get_coded_pair(r) is None for r in recordings)  # the draft-only one
