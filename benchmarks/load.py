@@ -5,15 +5,17 @@ recordings, 30,000 ratings by default), serves the app as production would on th
 machine (gunicorn, gthread workers, on a free loopback port, SQLite in WAL mode unless
 ``--database-url`` names an empty PostgreSQL database), and logs every simulated user in
 through the real login form with its CSRF token (the login rate limit is raised for the
-run).  Then:
+run).  Every user then makes one unmeasured pass (warm-up: each worker imports its modules
+and computes the kept reliability report; the slowest first views are printed).  Then:
 
-1. **latency**: ``--users`` concurrent users for ``--seconds``.  Raters open their queue,
-   open a recording from it and sometimes save a draft; educators open the cohort overview
-   (all cohorts and one), a trainee's trajectory, a cohort's progress, the reliability
-   report, the group comparison and the adjudication queue.  Each user waits a random
-   think time (mean ``--think`` seconds) between requests, as people do.  Printed per
-   page: requests, errors, p50/p95/p99 and whether p95 meets its target (rater pages
-   100 ms, dashboards and reports 300 ms).  Any error fails the run.
+1. **latency**: ``--users`` concurrent users for ``--seconds``.  Raters (60 %) open their
+   queue, open a recording from it and sometimes save a draft; educators open the cohort
+   overview (all cohorts and one), a trainee's trajectory, a cohort's progress, the
+   reliability report and the group comparison.  Each user waits a random think time
+   between requests (uniform, mean ``--think`` seconds, default 5: people read pages;
+   ``--think 1`` is a stress test that saturates two shared cores).  Printed per page:
+   requests, errors, p50/p95/p99 and whether p95 meets its target (rater pages 100 ms,
+   dashboards and reports 300 ms).  Any error or missed target makes the exit status 1.
 2. **throughput**: the same users with no think time for ``--throughput-seconds``, on the
    app's page mix and then on the baseline, a one-line Flask route served by the same
    gunicorn settings; printed as requests per second and the ratio app / baseline.
@@ -22,7 +24,7 @@ The load clients run in this process (threads, keep-alive connections), on the s
 cores as the server, so the machine's load average is printed before and after.
 
     .venv/bin/python -m benchmarks.load --quick          # a smoke run, about a minute
-    .venv/bin/python -m benchmarks.load [--users 50 --seconds 60 --trainees 2000
+    .venv/bin/python -m benchmarks.load [--users 50 --seconds 60 --think 5 --trainees 2000
         --recordings 10000 --ratings 30000 --workers 2 --threads 8 --database-url URL]
 """
 
@@ -246,8 +248,8 @@ def free_port() -> int:
 @contextmanager
 def served(
     app_spec: str, env: dict[str, str], args: argparse.Namespace, probe: str
-) -> Iterator[int]:
-    """gunicorn with gthread workers on a free loopback port, stopped afterwards."""
+) -> Iterator[tuple[int, int]]:
+    """gunicorn with gthread workers on a free loopback port (yields port and pid)."""
     port = free_port()
     command = [
         sys.executable,
@@ -279,10 +281,26 @@ def served(
                 if server.poll() is not None:
                     raise RuntimeError(f"gunicorn exited with status {server.returncode}") from None
                 time.sleep(0.25)
-        yield port
+        yield port, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and all its descendants, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
 
 
 def server_environment(data_dir: str, database_url: str | None) -> dict[str, str]:
@@ -323,8 +341,8 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     return cuts[49], cuts[94], cuts[98]
 
 
-def print_latency(results: Results) -> bool:
-    columns = ("requests", "errors", "p50 ms", "p95 ms", "p99 ms")
+def print_latency(results: Results, alone: Results) -> bool:
+    columns = ("requests", "errors", "p50 ms", "p95 ms", "p99 ms", "alone")
     print(f"\n{'page':<24}" + "".join(f"{c:>9}" for c in columns) + f"{'target':>8}  met?")
     all_met = True
     for page, target in TARGETS.items():
@@ -334,10 +352,12 @@ def print_latency(results: Results) -> bool:
             print(f"{page:<24}{0:>9}")
             continue
         p50, p95, p99 = percentiles(values)
+        solo = percentiles(alone.latencies[page])[0] if alone.latencies.get(page) else float("nan")
         met = p95 < target and errors == 0
         all_met &= met
-        figures = f"{len(values):>9}{errors:>9}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}"
+        figures = f"{len(values):>9}{errors:>9}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{solo:>9.1f}"
         print(f"{page:<24}{figures}{target:>8}  {'yes' if met else 'NO'}")
+    print("(alone: median of the same page requested by one user at a time, nothing else running)")
     for page, messages in results.errors.items():
         print(f"  errors on {page}: {messages[:3]}")
     return all_met
@@ -402,6 +422,15 @@ def warm_up(users: list[tuple[str, Browser]], seeded: Seeded, rng: random.Random
     )
 
 
+def measure_alone(users: list[tuple[str, Browser]], seeded: Seeded, rng: random.Random) -> Results:
+    """Each page requested by one user at a time: the page's own cost on this machine."""
+    results = Results()
+    for kind in ("rater", "educator"):
+        one = [next(user for user in users if user[0] == kind)]
+        drive(steps_for(one, seeded, results, rng), 600, 0, rng, max_steps=8 * len(TARGETS))
+    return results
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -410,7 +439,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--throughput-seconds", type=float, default=15)
     parser.add_argument(
-        "--think", type=float, default=1.0, help="mean think time between requests (s)"
+        "--think", type=float, default=5.0, help="mean think time between requests (s)"
     )
     parser.add_argument("--trainees", type=int, default=2000)
     parser.add_argument("--recordings", type=int, default=10000)
@@ -446,19 +475,23 @@ def main() -> None:
         counts = ", ".join(f"{v:,} {k}" for k, v in seeded.counts.items())
         print(f"seeded {counts} in {time.perf_counter() - start:.1f} s")
         latency, saturated, baseline = Results(), Results(), Results()
-        with served("webapp:create_app()", env, args, "/login") as port:
+        with served("webapp:create_app()", env, args, "/login") as (port, pid):
             users = log_in_users(port, seeded, args.users, PASSWORD)
             warm_up(users, seeded, rng)
+            alone = measure_alone(users, seeded, rng)
+            cpu_before = cpu_seconds(pid)
             print(
                 f"{args.users} users logged in and warmed up; {args.seconds:g} s of load, ", end=""
             )
             print(f"mean think time {args.think:g} s")
             drive(steps_for(users, seeded, latency, rng), args.seconds, args.think, rng)
+            cpu_ms = 1000 * (cpu_seconds(pid) - cpu_before) / max(latency.total, 1)
+            print(f"server CPU per request during the latency run: {cpu_ms:.1f} ms")
             print(f"load average after latency run: {load_average()}")
             drive(steps_for(users, seeded, saturated, rng), args.throughput_seconds, 0, rng)
-        with served("benchmarks.load:trivial_app()", env, args, "/") as port:
+        with served("benchmarks.load:trivial_app()", env, args, "/") as (port, _):
             drive(trivial_users(port, args.users, baseline), args.throughput_seconds, 0, rng)
-    all_met = print_latency(latency)
+    all_met = print_latency(latency, alone)
     app_rate = saturated.total / args.throughput_seconds
     base_rate = baseline.total / args.throughput_seconds
     failures = sum(len(v) for r in (saturated, baseline) for v in r.errors.values())
