@@ -78,11 +78,16 @@ class PostgresServer:
         self.data = os.environ["TEST_PG_DATA"]
         self.run_as = os.environ.get("TEST_PG_RUN_AS", "")
 
-    def pg_ctl(self, *args: str) -> None:
+    def pg_ctl(self, *args: str, check: bool = True) -> int:
         command = [str(self.bin / "pg_ctl"), "-D", self.data, *args]
         if self.run_as:
             command = ["runuser", "-u", self.run_as, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
+        return subprocess.run(command, check=check, capture_output=True, timeout=60).returncode
+
+    def ensure_running(self) -> None:
+        """After a failed test: leave the server up for the tests that follow."""
+        if self.pg_ctl("status", check=False) != 0:
+            self.start()
 
     def crash(self) -> None:
         """Stop as a power cut would: no shutdown checkpoint, clients cut off."""

@@ -216,6 +216,7 @@ def test_database_restart_during_requests_and_jobs(tmp_path: Path) -> None:
         if writer is not None:
             writer.stop.set()
             writer.join(timeout=30)
+        postgres.ensure_running()
         deployment.close()
 
 
