@@ -334,8 +334,8 @@ def assert_accepted(app, recording_id: int, size: int) -> None:
         assert 0 < recording.duration_seconds <= MAX_SECONDS
         job = db.session.scalar(sa.select(Job).filter_by(subject_id=recording_id))
         assert job.status == "queued"
-        original = Path(app.config["DATA_DIR"]) / "recordings" / recording.storage_key
-    assert [p.name for p in original.iterdir()] == [f"original.{recording.original_format}"]
+        folder = Path(app.config["DATA_DIR"]) / "recordings" / recording.storage_key
+        assert [p.name for p in folder.iterdir()] == [f"original.{recording.original_format}"]
 
 
 @pytest.fixture
