@@ -222,12 +222,14 @@ def drive(
 
     def run(steps: Iterator[None], seed: int) -> None:
         pause = random.Random(seed)
+        # People arrive spread out, not all in the same millisecond; and nobody starts a
+        # request at the deadline just because their think time was cut short.
+        time.sleep(pause.uniform(0, think))
         for done, _ in enumerate(steps, start=1):
-            left = deadline - time.monotonic()
-            if left <= 0 or (max_steps is not None and done >= max_steps):
+            wait = pause.uniform(0.5 * think, 1.5 * think)
+            if time.monotonic() + wait >= deadline or done == max_steps:
                 return
-            if think:
-                time.sleep(min(pause.uniform(0.5 * think, 1.5 * think), left))
+            time.sleep(wait)
 
     threads = [threading.Thread(target=run, args=(u, rng.random())) for u in users]
     for thread in threads:
