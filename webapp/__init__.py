@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp.config import build_config
+from webapp.config import ConfigError, build_config
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(build_config(app.instance_path, os.environ, test_config))
     os.makedirs(app.config["DATA_DIR"], exist_ok=True)
+    trust_reverse_proxy(app)
     init_extensions(app)
     register_blueprints(app)
     register_hooks(app)
@@ -23,6 +25,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def trust_reverse_proxy(app: Flask) -> None:
+    """Behind ``PROXY_FIX_HOPS`` proxies, take client address, scheme and host from them.
+
+    Only as many hops as configured are trusted: the proxy appends the real client address
+    to X-Forwarded-For, so anything a client put there itself stays further left and is
+    ignored.  With 0 hops the headers are not read at all (nothing to spoof).
+    """
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops < 0:
+        raise ConfigError(f"PROXY_FIX_HOPS must be 0 or more, not {hops}")
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
 
 def init_extensions(app: Flask) -> None:

@@ -29,11 +29,14 @@ Settings read from the environment (README has the full table):
   production or when ``DATA_DIR`` is given; the repository's ``models/`` folder otherwise)
 - ``ESTIMATE_MIN_QWK``: cross-validated quadratic weighted kappa a dimension's model needs
   before its estimates are shown (default 0.4)
-- ``SHOW_ESTIMATES_TO_TRAINEES``: show advisory estimates to trainees on their own
-  recordings (default off)
+- ``SHOW_ESTIMATES_TO_TRAINEES``: whether new cohorts (and trainees in no cohort) start
+  with advisory estimates shown on trainees' own recordings; educators then switch each
+  cohort on the model page (default off)
 - ``LOG_JSON``: JSON log lines on stderr with a request id (default on in production)
 - ``HEARTBEAT_MAX_AGE_SECONDS`` / ``MIN_FREE_DISK_MB``: when ``/readyz`` reports the
   worker or the disk as failing (defaults 180 s, 500 MB)
+- ``PROXY_FIX_HOPS``: reverse proxies in front of the app whose ``X-Forwarded-For``/
+  ``-Proto``/``-Host``/``-Port`` headers are trusted (default 0: ignored; 1 behind one nginx)
 - ``PG_BIN``: folder with ``pg_dump``/``pg_restore`` for backups (default: PATH, then
   the newest /usr/lib/postgresql/*/bin)
 """
@@ -106,7 +109,8 @@ DEFAULTS: dict[str, Any] = {
     "CALIBRATION_MIN_N": 1,
     # Advisory rating estimates (webapp/estimates).  A dimension's estimates are shown to
     # educators only when its model's cross-validated QWK reaches ESTIMATE_MIN_QWK; raters
-    # never see them; trainees only when SHOW_ESTIMATES_TO_TRAINEES is on.  MODELS_DIR is
+    # never see them; trainees only when their cohort's switch is on (educators set it on
+    # the model page; SHOW_ESTIMATES_TO_TRAINEES is only its default).  MODELS_DIR is
     # derived in build_config when not given.
     "ESTIMATE_MIN_QWK": 0.4,
     "SHOW_ESTIMATES_TO_TRAINEES": False,
@@ -121,6 +125,10 @@ DEFAULTS: dict[str, Any] = {
     "MIN_FREE_DISK_MB": 500,
     # pg_dump / pg_restore folder for `flask backup` on PostgreSQL (None: search).
     "PG_BIN": None,
+    # Reverse proxies whose X-Forwarded-* headers are trusted (client address for the login
+    # rate limit and the audit log, https for absolute URLs).  0 ignores the headers, so a
+    # client talking to the app directly cannot spoof its address; 1 behind one nginx.
+    "PROXY_FIX_HOPS": 0,
 }
 
 # Environment variables read as-is (strings) or converted by the named function.
@@ -150,6 +158,7 @@ _ENV_CASTS: dict[str, Any] = {
     "HEARTBEAT_MAX_AGE_SECONDS": int,
     "MIN_FREE_DISK_MB": int,
     "PG_BIN": str,
+    "PROXY_FIX_HOPS": int,
 }
 
 
