@@ -53,7 +53,7 @@ def reliability() -> Any:
     pairs = memoized(
         "reliability_pairs_html",
         key,
-        lambda: Markup(render_template("reports/_rater_pairs.html", report=report)),  # noqa: S704
+        lambda: Markup(render_template("reports/_rater_pairs.html", report=report)),  # noqa: S704  # nosec B704
     )
     return render_template(
         "reports/reliability.html", report=report, instruments=instruments, rater_pairs=pairs
