@@ -179,3 +179,17 @@ def form_post(app: Flask) -> Callable[..., Any]:
         return browser.post(url, data={**data, "csrf_token": csrf_token(browser, token_page)})
 
     return post
+
+
+@pytest.fixture
+def browser_for(app: Flask) -> Callable[[int], FlaskClient]:
+    """A logged-in test client for a user who already exists (by id)."""
+
+    def build(user_id: int) -> FlaskClient:
+        with app.app_context():
+            email = db.session.get(User, user_id).email
+        browser = app.test_client()
+        assert AuthActions(browser).login(email).status_code == 302
+        return browser
+
+    return build

@@ -152,3 +152,7 @@ def _add_ratings(recording: Recording, raters: tuple[int, int]) -> None:
             )
         )
     db.session.flush()
+
+
+def consent_url(study: Study) -> str:
+    return f"/privacy/recordings/{study.recording}/consent"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.webapp.privacy_support import Study, give_real_audio, register_blueprints, seed_study
+from tests.webapp.privacy_support import (
+    Study,
+    consent_url,
+    give_real_audio,
+    register_blueprints,
+    seed_study,
+)
 from webapp.extensions import db
 from webapp.models import AuditEvent, Consent, Exemplar, Recording, Role, User
 from webapp.privacy.consent import is_exemplar_allowed, research_consented_recording_ids
@@ -30,26 +36,8 @@ def study(app, make_user, make_cohort) -> Study:
     return study
 
 
-@pytest.fixture
-def browser_for(app):
-    from tests.conftest import AuthActions
-
-    def build(user_id: int):
-        with app.app_context():
-            email = db.session.get(User, user_id).email
-        browser = app.test_client()
-        assert AuthActions(browser).login(email).status_code == 302
-        return browser
-
-    return build
-
-
 def actor_url(study) -> str:
     return f"/privacy/recordings/{study.recording}/actor-consent"
-
-
-def consent_url(study) -> str:
-    return f"/privacy/recordings/{study.recording}/consent"
 
 
 def actor_row(app, study) -> Consent | None:

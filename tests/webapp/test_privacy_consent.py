@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from tests.webapp.privacy_support import (
     SPEECH,
     Study,
+    consent_url,
     give_real_audio,
     register_blueprints,
     seed_study,
 )
 from webapp.estimates.data import is_training_allowed
 from webapp.extensions import db
-from webapp.models import Consent, Exemplar, Recording, Role, User
+from webapp.models import Consent, Exemplar, Recording, Role
 
 ALL_USES = {"exemplar_use": "on", "research_use": "on", "classifier_training": "on"}
 
@@ -32,24 +33,6 @@ def study(app, make_user, make_cohort) -> Study:
 @pytest.fixture(autouse=True)
 def _blueprints(app):
     register_blueprints(app)
-
-
-@pytest.fixture
-def browser_for(app):
-    from tests.conftest import AuthActions
-
-    def build(user_id: int):
-        with app.app_context():
-            email = db.session.get(User, user_id).email
-        browser = app.test_client()
-        assert AuthActions(browser).login(email).status_code == 302
-        return browser
-
-    return build
-
-
-def consent_url(study) -> str:
-    return f"/privacy/recordings/{study.recording}/consent"
 
 
 def give(form_post, browser, study, data=ALL_USES):

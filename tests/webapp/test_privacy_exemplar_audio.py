@@ -9,10 +9,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.webapp.privacy_support import Study, give_real_audio, register_blueprints, seed_study
+from tests.webapp.privacy_support import (
+    Study,
+    consent_url,
+    give_real_audio,
+    register_blueprints,
+    seed_study,
+)
 from webapp import audio
 from webapp.extensions import db
-from webapp.models import AuditEvent, Exemplar, Recording, Role, User
+from webapp.models import AuditEvent, Exemplar, Recording, Role
 from webapp.orm import utcnow
 from webapp.practice import storage
 from webapp.privacy.excerpts import excerpt_path
@@ -31,24 +37,6 @@ def study(app, make_user, make_cohort) -> Study:
     study = seed_study(app, make_user, make_cohort)
     give_real_audio(app, study.recording)
     return study
-
-
-@pytest.fixture
-def browser_for(app):
-    from tests.conftest import AuthActions
-
-    def build(user_id: int):
-        with app.app_context():
-            email = db.session.get(User, user_id).email
-        browser = app.test_client()
-        assert AuthActions(browser).login(email).status_code == 302
-        return browser
-
-    return build
-
-
-def consent_url(study) -> str:
-    return f"/privacy/recordings/{study.recording}/consent"
 
 
 def consent_all(form_post, browser_for, study) -> None:
