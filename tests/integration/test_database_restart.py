@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import threading
 import time
-import wave
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import redis
 import sqlalchemy as sa
 
+from tests.audio_support import long_speech
 from tests.conftest import PASSWORD
-from tests.integration.deployment import ADMIN, AUDIO, Deployment, deploy, transcript_of
+from tests.integration.deployment import ADMIN, Deployment, deploy, transcript_of
 from tests.integration.services import (
     TEST_REDIS_URL,
     Browser,
@@ -28,7 +27,6 @@ from tests.integration.services import (
     wait_for,
     worker,
 )
-from webapp import audio
 from webapp.extensions import db
 from webapp.jobs import reconcile
 from webapp.models import AuditEvent, Job, JobStatus, Recording, RecordingStatus, User, UserRole
@@ -43,16 +41,6 @@ MAX_OUTAGE_SECONDS = 150
 UNAVAILABLE_TEXT = "The database is not answering just now"
 
 
-def long_speech(path: Path, repeats: int) -> Path:
-    """Real speech (the JFK clip, repeated): a transcription that takes several seconds."""
-    pcm = audio.decode_pcm(AUDIO / "jfk.ogg", rate=16000)
-    samples = np.tile(np.asarray(pcm, dtype=np.int16).reshape(-1), repeats)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(samples.tobytes())
-    return path
 
 
 class UserWriter(threading.Thread):

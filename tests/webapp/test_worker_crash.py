@@ -12,16 +12,14 @@ import signal
 import subprocess
 import sys
 import time
-import wave
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from tests.audio_support import long_speech
 from tests.conftest import PASSWORD, TEST_DATABASE_URL
-from webapp import audio
 from webapp.extensions import db
 from webapp.jobs import reconcile
 from webapp.library.services import import_vignettes
@@ -35,16 +33,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
 VIGNETTES = Path(__file__).resolve().parents[2] / "vignettes"
 
 
-def long_speech(path: Path, repeats: int = 24) -> Path:
-    """About four minutes of real speech (the JFK clip, repeated): more than one batch."""
-    pcm = audio.decode_pcm(FIXTURES / "jfk.ogg", rate=16000)
-    samples = np.tile(np.asarray(pcm, dtype=np.int16).reshape(-1), repeats)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(samples.tobytes())
-    return path
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -83,7 +71,7 @@ def test_killed_worker_job_completes_exactly_once_after_reconcile(app_factory, m
         import_vignettes(VIGNETTES)
         db.session.commit()
         recording_id = import_recording(
-            long_speech(tmp_path / "long.wav"),
+            long_speech(tmp_path / "long.wav", repeats=24),  # ~4 min: more than one batch
             "t@example.test",
             "school-referral-late-and-hungry",
             None,
