@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
@@ -20,8 +21,9 @@ from tests.webapp.review_support import (
 )
 from webapp.extensions import db
 from webapp.library.services import import_vignettes
-from webapp.models import AuditEvent, RatingTask, Recording, Role
+from webapp.models import AuditEvent, RatingTask, Recording, Role, TaskStatus
 from webapp.review.allocation import allocate_recordings
+from webapp.review.services import QUEUE_PAGE_SIZE
 
 
 @pytest.fixture
@@ -215,3 +217,45 @@ def test_the_queue_follows_the_stable_random_sort_key(app, login_as, make_user):
         return list(dict.fromkeys(re.findall(r"R-[2-9A-Z]{4}-[2-9A-Z]{4}", html)))
 
     assert shown() == expected == shown()
+
+
+def test_the_queue_comes_a_page_at_a_time_with_the_latest_submissions_first(
+    app, login_as, make_user
+):
+    app.config["DOUBLE_CODED_FRACTION"] = 0.0
+    rater, rater_id = login_as(Role.RATER)
+    trainee = make_user(Role.TRAINEE)
+    with app.app_context():
+        allocate_recordings([make_ready_recording(trainee) for _ in range(QUEUE_PAGE_SIZE + 6)])
+        db.session.commit()
+        tasks = sorted(
+            db.session.scalars(sa.select(RatingTask).filter_by(rater_id=rater_id)),
+            key=lambda t: (t.sort_key, t.id),
+        )
+        # Three submitted, on three different days, oldest first in the queue order.
+        for day, task in enumerate(tasks[:3], start=1):
+            task.status = TaskStatus.SUBMITTED
+            task.closed_at = datetime(2026, 3, day, tzinfo=UTC)
+        db.session.commit()
+        open_codes = [t.recording.public_code for t in tasks[3:]]
+        done_codes = [t.recording.public_code for t in reversed(tasks[:3])]
+
+    def codes(html, heading):
+        part = html.split('id="submitted"')[0 if heading == "open" else 1]
+        return list(dict.fromkeys(re.findall(r"R-[2-9A-Z]{4}-[2-9A-Z]{4}", part)))
+
+    first = rater.get("/review/").get_data(as_text=True)
+    assert codes(first, "open") == open_codes[:QUEUE_PAGE_SIZE]
+    assert codes(first, "done") == done_codes  # most recently submitted first
+    assert f"1–{QUEUE_PAGE_SIZE} of {len(open_codes)}" in first
+    assert 'href="/review/?open=2&amp;done=1"' in first
+    second = rater.get("/review/?open=2").get_data(as_text=True)
+    assert codes(second, "open") == open_codes[QUEUE_PAGE_SIZE:]
+    assert codes(second, "done") == done_codes
+    # A page past the end shows the last page, and nonsense shows the first.
+    assert codes(rater.get("/review/?open=99").get_data(as_text=True), "open") == codes(
+        second, "open"
+    )
+    assert codes(rater.get("/review/?open=x").get_data(as_text=True), "open") == codes(
+        first, "open"
+    )

@@ -69,7 +69,12 @@ class RatingTask(Model):
     """One recording allocated to one rater, in one role."""
 
     __tablename__ = "rating_tasks"
-    __table_args__ = (sa.UniqueConstraint("recording_id", "rater_id", "role"),)
+    __table_args__ = (
+        sa.UniqueConstraint("recording_id", "rater_id", "role"),
+        # A rater's queue (one page of one status in queue order) and the count of recused
+        # tasks in the reports' fingerprint, both read from the index alone.
+        sa.Index("ix_rating_tasks_queue", "status", "rater_id", "sort_key", "id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     recording_id: so.Mapped[int] = so.mapped_column(
@@ -105,7 +110,12 @@ class Rating(Model):
     """A version of one rater's scores for one task (draft, then submitted and locked)."""
 
     __tablename__ = "ratings"
-    __table_args__ = (sa.UniqueConstraint("task_id", "version"),)
+    __table_args__ = (
+        sa.UniqueConstraint("task_id", "version"),
+        # The kept reports' fingerprint (count and latest of submitted ratings), from the
+        # index alone instead of a scan of every rating.
+        sa.Index("ix_ratings_status_submitted_at", "status", "submitted_at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     task_id: so.Mapped[int] = so.mapped_column(

@@ -11,6 +11,7 @@ same reason is harmless too.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from webapp.review.finals import update_final_scores
 from webapp.review.instruments import instrument_of
 
 MAX_NOTE_CHARS = 5000
+QUEUE_PAGE_SIZE = 25  # tasks per page of a rater's queue, open and submitted alike
 MAX_REASON_CHARS = 2000
 MODES = {str(mode) for mode in RatingMode}
 
@@ -75,16 +77,51 @@ def get_rater_task(rater: User, code: str) -> RatingTask:
     return task
 
 
-def list_queue(rater: User) -> list[RatingTask]:
-    """The rater's open and submitted tasks in their stable shuffled order."""
-    query = sa.select(RatingTask).where(
-        RatingTask.rater_id == rater.id, RatingTask.status != TaskStatus.RECUSED
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a rater's open or submitted tasks."""
+
+    tasks: list[RatingTask]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * QUEUE_PAGE_SIZE + 1 if self.tasks else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.tasks) - 1 if self.tasks else 0
+
+
+def list_queue(rater: User, status: TaskStatus, page: int = 1) -> QueuePage:
+    """One page of the rater's open tasks (in their stable shuffled order) or submitted
+    tasks (most recently submitted first).
+
+    A busy rater has submitted hundreds of ratings; rendering all of them made the queue
+    the slowest rater page under load, so both lists come a page at a time.
+    """
+    mine = (RatingTask.rater_id == rater.id, RatingTask.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(RatingTask).where(*mine))
+    pages = max(1, math.ceil((total or 0) / QUEUE_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    order = (
+        (RatingTask.sort_key, RatingTask.id)
+        if status == TaskStatus.OPEN
+        else (RatingTask.closed_at.desc(), RatingTask.id.desc())
+    )
+    query = (
+        sa.select(RatingTask)
+        .where(*mine)
+        .order_by(*order)
+        .limit(QUEUE_PAGE_SIZE)
+        .offset((page - 1) * QUEUE_PAGE_SIZE)
     )
     # Everything a queue line shows, loaded in a fixed number of queries.
     query = query.options(
-        # Only the columns a queue line shows: a rater's queue holds hundreds of tasks, and
-        # each rating's scores and evidence (selectin-loaded by default) would be thousands
-        # of rows unused.
+        # Only the columns a queue line shows: each rating's scores and evidence
+        # (selectin-loaded by default) would be rows unused.
         so.selectinload(RatingTask.recording)
         .load_only(Recording.public_code, Recording.vignette_version_id)
         .selectinload(Recording.vignette_version),
@@ -93,7 +130,7 @@ def list_queue(rater: User) -> list[RatingTask]:
         .load_only(Rating.task_id, Rating.version, Rating.status)
         .options(so.lazyload(Rating.scores), so.lazyload(Rating.evidence)),
     )
-    return list(db.session.scalars(query.order_by(RatingTask.sort_key, RatingTask.id)))
+    return QueuePage(list(db.session.scalars(query)), total or 0, page, pages)
 
 
 def record_view(task: RatingTask, *, as_json: bool = False) -> None:

@@ -12,7 +12,7 @@ from webapp.access import roles_required
 from webapp.errors import DomainError, NotFound, wants_json
 from webapp.extensions import db
 from webapp.media import send_audio
-from webapp.models import RatingTask, Role
+from webapp.models import RatingTask, Role, TaskStatus
 from webapp.practice import storage
 from webapp.review import bp
 from webapp.review.allocation import recuse_task
@@ -41,7 +41,7 @@ from webapp.review.services import (
     save_draft,
     submit_rating,
 )
-from webapp.review.views_model import entered_view, rater_item, rater_page
+from webapp.review.views_model import entered_view, queue_view, rater_page
 from webapp.transactions import commit_with_retry
 
 DONE = {
@@ -58,11 +58,13 @@ def me() -> Any:
 @bp.route("/")
 @roles_required(Role.RATER)
 def index() -> Any:
-    items = [rater_item(task) for task in list_queue(me())]
+    to_rate = list_queue(me(), TaskStatus.OPEN, request.args.get("open", 1, type=int))
+    done = list_queue(me(), TaskStatus.SUBMITTED, request.args.get("done", 1, type=int))
     return render_template(
         "review/queue.html",
-        open_items=[item for item in items if not item["is_submitted"]],
-        done_items=[item for item in items if item["is_submitted"]],
+        to_rate=queue_view(to_rate),
+        done=queue_view(done),
+        pages={"open": to_rate.page, "done": done.page},
     )
 
 

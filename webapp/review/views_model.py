@@ -15,7 +15,7 @@ from flask import url_for
 from webapp.models import Rating, RatingStatus, RatingTask, Segment, TaskStatus
 from webapp.practice.storage import playback_path
 from webapp.review.instruments import instrument_of
-from webapp.review.services import RatingInput
+from webapp.review.services import QueuePage, RatingInput
 
 SPEAKER_LABELS = {"worker": "Worker", "client": "Parent"}
 
@@ -32,6 +32,18 @@ def rater_item(task: RatingTask) -> dict[str, Any]:
         "status": task_status(task),
         "is_submitted": task.status == TaskStatus.SUBMITTED,
         "url": url_for("review.rate", code=code),
+    }
+
+
+def queue_view(queue: QueuePage) -> dict[str, Any]:
+    """One page of a rater's queue, with what its pager needs."""
+    return {
+        "rows": [rater_item(task) for task in queue.tasks],
+        "total": queue.total,
+        "page": queue.page,
+        "pages": queue.pages,
+        "first": queue.first,
+        "last": queue.last,
     }
 
 
