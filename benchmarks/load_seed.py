@@ -52,6 +52,7 @@ from webapp.models import (
     UserRole,
     Vignette,
 )
+from webapp.ops.maintenance import refresh_planner_statistics
 from webapp.review.instruments import get_rating_instrument, instrument_of
 
 PASSWORD = "load-benchmark-password"
@@ -116,6 +117,8 @@ def seed(sizes: Sizes, vignette_dir: Path, rng: random.Random) -> Seeded:
     seed_transcripts([t.recording_id for t in tasks if t.status == TaskStatus.OPEN], rng)
     db.session.commit()
     fix_sequences()
+    # What the nightly task would have done to a database in use (bulk inserts outrun it).
+    refresh_planner_statistics()
     return Seeded(
         raters=[f"rater{i}@load.example" for i in range(sizes.raters)],
         educators=[f"educator{i}@load.example" for i in range(sizes.educators)],

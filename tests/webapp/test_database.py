@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from webapp.audit import record_event
 from webapp.extensions import db
+from webapp.jobs import huey
 from webapp.models import AuditAction, AuditEvent, Cohort, Role, User
+from webapp.ops.maintenance import refresh_planner_statistics
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
@@ -103,3 +105,18 @@ def test_audit_event_shares_the_transaction_of_its_change(app):
         record_event(AuditAction.COHORT_CREATED, obj=cohort)
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
+
+
+def test_nightly_upkeep_gives_the_query_planner_statistics(app, make_user):
+    """SQLite plans without statistics until ANALYZE; PostgreSQL's are refreshed too."""
+    for _ in range(3):
+        make_user(Role.TRAINEE)
+    with app.app_context():
+        refresh_planner_statistics()
+        if db.engine.dialect.name == "sqlite":
+            stats = db.session.execute(sa.text("SELECT tbl FROM sqlite_stat1")).scalars().all()
+        else:
+            query = "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+            stats = db.session.execute(sa.text(query)).scalars().all()
+        assert "users" in stats
+    assert "refresh_planner_statistics" in {task.name for task in huey._registry.periodic_tasks}

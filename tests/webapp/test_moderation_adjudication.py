@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -231,3 +233,31 @@ def test_raters_trainees_and_actors_cannot_adjudicate(world, login_as, role):
     assert browser.get("/moderation/").status_code == 403
     assert browser.get("/moderation/adjudication").status_code == 403
     assert browser.get(world["url"]).status_code == 403
+
+
+def awaiting_on_overview(educator):
+    html = educator.get("/dashboard/").get_data(as_text=True)
+    return re.search(r"awaiting adjudication: <strong>(\d+)</strong>", html).group(1)
+
+
+def test_overview_count_awaiting_adjudication_follows_ratings_and_decisions(app, world):
+    """The overview keeps the count between requests; every change must still show."""
+    educator = world["educator"]
+    assert awaiting_on_overview(educator) == "1"
+    # A partial decision leaves warmth waiting; the count stays.
+    assert adjudicate(world, {"score-empathy": "3", "note": "Agreed."}).status_code == 302
+    assert awaiting_on_overview(educator) == "1"
+    # The first coder changes warmth to agree with the second: nothing left to decide.
+    token = csrf_token(world["first"], f"/review/{world['code']}")
+    data = rating_form(
+        {**FIRST, "warmth": "3"}, action="change", reason="Misheard", csrf_token=token
+    )
+    assert world["first"].post(f"/review/{world['code']}", data=data).status_code in (302, 303)
+    assert awaiting_on_overview(educator) == "0"
+    # And back: a new disagreement on warmth waits again.
+    token = csrf_token(world["first"], f"/review/{world['code']}")
+    data = rating_form(FIRST, action="change", reason="Listened again", csrf_token=token)
+    assert world["first"].post(f"/review/{world['code']}", data=data).status_code in (302, 303)
+    assert awaiting_on_overview(educator) == "1"
+    assert adjudicate(world, {"score-warmth": "4", "note": "Agreed."}).status_code == 302
+    assert awaiting_on_overview(educator) == "0"

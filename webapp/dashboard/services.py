@@ -34,7 +34,8 @@ from webapp.dashboard.data import (
     list_trainees,
     select_adjudication_candidates,
 )
-from webapp.review.coding import load_coding_states
+from webapp.reports.memo import memoized
+from webapp.review.coding import coding_fingerprint, load_coding_states
 
 MIN_SESSIONS_FOR_INTERVAL = 3
 OVERVIEW_PAGE_SIZE = 100  # trainees per overview page
@@ -119,8 +120,17 @@ def build_pending() -> dict[str, Any]:
 
 
 def count_awaiting_adjudication() -> int:
-    """Recordings with a dimension waiting for adjudication (read in a fixed number of
-    queries, however many recordings are examined)."""
+    """Recordings with a dimension waiting for adjudication.
+
+    Examining every candidate recording is most of the overview's cost with thousands of
+    ratings, and the answer changes only when ratings or final scores do, so it is kept
+    under :func:`webapp.review.coding.coding_fingerprint`.
+    """
+    return memoized("awaiting_adjudication", coding_fingerprint(), _count_awaiting_adjudication)
+
+
+def _count_awaiting_adjudication() -> int:
+    # A fixed number of queries, however many recordings are examined.
     states = load_coding_states(select_adjudication_candidates())
     return sum(1 for state in states.values() if state.pending())
 

@@ -1,7 +1,8 @@
-"""Operations: health and readiness checks, request logging, backups."""
+"""Operations: health and readiness checks, request logging, backups, nightly upkeep."""
 
 from flask import Blueprint
 
 bp = Blueprint("ops", __name__)
 
-from webapp.ops import health  # noqa: E402, F401  (routes and the heartbeat task)
+# Imported for their routes and periodic tasks (the heartbeat, the nightly statistics).
+from webapp.ops import health, maintenance  # noqa: E402, F401

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from webapp.extensions import db
 from webapp.models import FinalMethod, FinalScore, Rating, RatingScore, RatingTask, TaskStatus
-from webapp.reports.data import is_latest_submitted
+from webapp.reports.data import is_latest_submitted, rating_fingerprint
 from webapp.review.finals import CODED_ROLES, Scores, agree
 
 RecordingIds = sa.Select[Any]
@@ -102,6 +102,22 @@ def load_coding_states(select_ids: RecordingIds) -> dict[int, CodingState]:
         recording_id: CodingState(tasks.get(recording_id, []), count, adjudicated[recording_id])
         for recording_id, count in coders.items()
     }
+
+
+def coding_fingerprint() -> tuple[Any, ...]:
+    """Aggregates that change whenever any recording's coding state could: the ratings and
+    tasks (:func:`webapp.reports.data.rating_fingerprint`) and the final scores.  A final
+    score is inserted, deleted, or turned into an adjudicated one; its value may change in
+    place, but the coding state only asks whether it exists and whether it was adjudicated.
+    """
+    finals = [
+        sa.select(sa.func.count()).select_from(FinalScore),
+        sa.select(sa.func.max(FinalScore.id)),
+        sa.select(sa.func.count())
+        .select_from(FinalScore)
+        .where(FinalScore.method == FinalMethod.ADJUDICATED),
+    ]
+    return (rating_fingerprint(), tuple(db.session.scalar(query) for query in finals))
 
 
 def _id_list(ids: list[int]) -> sa.BindParameter[Any]:
