@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from statistics import mean
+from math import fsum
 from typing import Any
 
 from rating.compare import significance_mark, two_groups
@@ -48,20 +48,23 @@ def label_lookup(assignments: list[Assignment], cohort_id: int | None) -> Any:
 
 
 def time_point_of(row: ScoreRow, find: Any) -> str:
-    return find(row.trainee_id, row.vignette_id) or row.recorded_at.strftime("%Y-%m")
+    return find(row.trainee_id, row.vignette_id) or f"{row.recorded_at:%Y-%m}"
 
 
 def group_by_time_point(rows: list[ScoreRow], find: Any) -> tuple[list[str], Grouped]:
     """Time points in order and, per dimension and time point, one mean per trainee."""
     first_seen: dict[str, datetime] = {}
     per_trainee: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    points: dict[int, str] = {}  # a recording's time point, found once for all its scores
     for row in rows:
-        point = time_point_of(row, find)
-        first_seen.setdefault(point, row.recorded_at)
+        point = points.get(row.recording_id)
+        if point is None:
+            point = points[row.recording_id] = time_point_of(row, find)
+            first_seen.setdefault(point, row.recorded_at)
         per_trainee[(row.dimension, point, row.trainee_id)].append(row.score)
     grouped: Grouped = defaultdict(lambda: defaultdict(list))
     for (dimension, point, _), scores in per_trainee.items():
-        grouped[dimension][point].append(mean(scores))
+        grouped[dimension][point].append(fsum(scores) / len(scores))
     order = sorted(first_seen, key=lambda p: first_seen[p])
     return order, grouped
 
