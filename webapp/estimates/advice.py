@@ -10,7 +10,6 @@ their own recordings only when an educator has switched it on for their cohort
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
 from typing import Any
 
 from flask import current_app
@@ -49,7 +48,7 @@ def _share(model: float | None, human: float | None) -> float | None:
 def human_agreement(slug: str, recording_ids: list[int]) -> dict[str, dict[str, Any]]:
     """Inter-rater agreement per dimension on the double-coded recordings among these."""
     codes = get_public_codes(recording_ids)
-    rows = [asdict(r) for r in get_rating_rows(slug) if r.recording_code in codes]
+    rows = [r._asdict() for r in get_rating_rows(slug) if r.recording_code in codes]
     if not rows:
         return {}
     try:

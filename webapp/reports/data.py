@@ -8,9 +8,8 @@ latest submitted version.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -31,22 +30,21 @@ from webapp.models import (
 )
 
 
-@dataclass(frozen=True)
-class RatingRow:
+# Named tuples, not frozen dataclasses: reports read tens of thousands of rows, and a
+# tuple is built in a fraction of the time.
+class RatingRow(NamedTuple):
     recording_code: str
     rater: str
     dimension: str
     score: int
 
 
-@dataclass(frozen=True)
-class FinalRow:
+class FinalRow(NamedTuple):
     recording_id: int
     trainee_id: int
     cohort: str | None
     dimension: str
     score: float
-    recorded_at: datetime
 
 
 def list_instruments() -> list[InstrumentVersion]:
@@ -174,12 +172,11 @@ def get_final_rows(
         Cohort.name,
         FinalScore.dimension,
         FinalScore.score,
-        Recording.created_at,
         slug=slug,
     )
     if cohorts is not None:
         query = query.where(Cohort.name.in_(cohorts))
-    return [FinalRow(*row) for row in db.session.execute(recorded_between(query, start, end))]
+    return [FinalRow._make(row) for row in db.session.execute(recorded_between(query, start, end))]
 
 
 def list_cohort_names() -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -72,7 +71,7 @@ def compute_reliability(slug: str, resamples: int) -> dict[str, Any]:
             "guidance": GUIDANCE,
         }
     report = reliability_report(
-        [asdict(r) for r in rows],
+        [r._asdict() for r in rows],
         scale=SCALE,
         bootstrap=resamples > 0,
         n_resamples=max(resamples, 1),
@@ -281,7 +280,7 @@ def build_scale_checks(slug: str) -> dict[str, Any]:
     if not rows:
         return {"instrument": slug, "dimensions": [], "flagged_pairs": []}
     try:
-        checks = check_dimensions([asdict(r) for r in rows], scale=SCALE)
+        checks = check_dimensions([r._asdict() for r in rows], scale=SCALE)
     except ValueError as error:
         return {"instrument": slug, "dimensions": [], "flagged_pairs": [], "error": str(error)}
     dimensions = [
