@@ -171,7 +171,7 @@ def rater_steps(browser: Browser, results: Results, rng: random.Random) -> Itera
     while True:
         queue = timed(browser, results, "rater queue", "GET", "/review/")
         yield
-        to_rate = queue.split("<h2>Submitted</h2>")[0]
+        to_rate = queue.split('<h2 id="submitted">')[0]
         codes = QUEUE_CODE.findall(to_rate) or QUEUE_CODE.findall(queue)
         if not codes:
             continue
