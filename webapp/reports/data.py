@@ -39,12 +39,11 @@ class RatingRow(NamedTuple):
     score: int
 
 
-class FinalRow(NamedTuple):
-    recording_id: int
-    trainee_id: int
+class ScoreCount(NamedTuple):
     cohort: str | None
     dimension: str
     score: float
+    recordings: int
 
 
 def list_instruments() -> list[InstrumentVersion]:
@@ -157,26 +156,31 @@ def recorded_between(query: sa.Select[Any], start: date | None, end: date | None
     return query
 
 
-def get_final_rows(
+def count_final_scores(
     slug: str,
     *,
     start: date | None = None,
     end: date | None = None,
     cohorts: Sequence[str] | None = None,
-) -> list[FinalRow]:
-    """Final scores of one instrument with each recording's trainee cohort and date
-    (only of trainees in ``cohorts`` when given)."""
+) -> list[ScoreCount]:
+    """How many recordings got each final score of one instrument, per trainee cohort and
+    dimension (only trainees in ``cohorts`` when given).
+
+    Counted by the database: comparing two large cohorts then reads a few dozen rows
+    instead of one per final score.
+    """
     query = select_final_scores(
-        Recording.id,
-        Recording.trainee_id,
-        Cohort.name,
-        FinalScore.dimension,
-        FinalScore.score,
-        slug=slug,
+        Cohort.name, FinalScore.dimension, FinalScore.score, sa.func.count(), slug=slug
     )
     if cohorts is not None:
-        query = query.where(Cohort.name.in_(cohorts))
-    return [FinalRow._make(row) for row in db.session.execute(recorded_between(query, start, end))]
+        # By cohort id, so the database starts from the chosen cohorts' trainees instead of
+        # reading every final score and dropping the other cohorts' at the end.
+        chosen = sa.select(Cohort.id).where(Cohort.name.in_(cohorts))
+        query = query.where(User.cohort_id.in_(chosen))
+    query = recorded_between(query, start, end).group_by(
+        Cohort.name, FinalScore.dimension, FinalScore.score
+    )
+    return [ScoreCount._make(row) for row in db.session.execute(query)]
 
 
 def list_cohort_names() -> list[str]:

@@ -13,7 +13,7 @@ from flask import current_app
 from rating.compare import many_groups, significance_mark, two_groups
 from rating.scale_checks import check_dimensions, reliability_report
 from webapp.errors import InvalidInput
-from webapp.reports.data import FinalRow, get_final_rows, get_rating_rows, rating_fingerprint
+from webapp.reports.data import ScoreCount, count_final_scores, get_rating_rows, rating_fingerprint
 from webapp.reports.memo import memoized
 
 SCALE = (1, 5)
@@ -155,14 +155,14 @@ def reliability_csv_rows(report: Mapping[str, Any]) -> list[list[Any]]:
 
 
 def group_rows(
-    rows: Sequence[FinalRow], cohorts: Sequence[str], *, against_rest: bool
+    counts: Sequence[ScoreCount], cohorts: Sequence[str], *, against_rest: bool
 ) -> dict[str, dict[str, list[float]]]:
     """dimension -> group -> final scores (one per recording)."""
     grouped: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
+    for row in counts:
         group = row.cohort if row.cohort in cohorts else (REST if against_rest else None)
         if group is not None:
-            grouped[row.dimension][group].append(row.score)
+            grouped[row.dimension][group].extend([row.score] * row.recordings)
     return grouped
 
 
@@ -180,8 +180,10 @@ def build_comparison(
     if not against_rest and len(cohorts) < 2:
         raise InvalidInput("Choose at least two cohorts, or one cohort against the rest.")
     # Against the rest every trainee counts; otherwise only the chosen cohorts' are read.
-    rows = get_final_rows(slug, start=start, end=end, cohorts=None if against_rest else cohorts)
-    grouped = group_rows(rows, cohorts, against_rest=against_rest)
+    counts = count_final_scores(
+        slug, start=start, end=end, cohorts=None if against_rest else cohorts
+    )
+    grouped = group_rows(counts, cohorts, against_rest=against_rest)
     order = [*cohorts, REST] if against_rest else list(cohorts)
     return {
         "instrument": slug,

@@ -14,7 +14,7 @@ from webapp.access import roles_required
 from webapp.errors import DomainError
 from webapp.models import Role
 from webapp.reports import bp
-from webapp.reports.data import get_final_rows, list_cohort_names, list_instruments
+from webapp.reports.data import count_final_scores, list_cohort_names, list_instruments
 from webapp.reports.memo import memoized
 from webapp.reports.plots import group_means_svg
 from webapp.reports.services import (
@@ -136,8 +136,8 @@ def compare_svg() -> Any:
     args = comparison_args()
     result = build_comparison(slug, **args)
     chosen = None if args["against_rest"] else args["cohorts"]
-    rows = get_final_rows(slug, start=args["start"], end=args["end"], cohorts=chosen)
-    grouped = group_rows(rows, args["cohorts"], against_rest=args["against_rest"])
+    counts = count_final_scores(slug, start=args["start"], end=args["end"], cohorts=chosen)
+    grouped = group_rows(counts, args["cohorts"], against_rest=args["against_rest"])
     dimensions = [d["dimension"] for d in result["dimensions"]]
     svg = group_means_svg(f"Final scores by group ({slug})", dimensions, result["groups"], grouped)
     return Response(svg, mimetype="image/svg+xml")
