@@ -25,7 +25,7 @@ cores as the server, so the machine's load average is printed before and after.
 
     .venv/bin/python -m benchmarks.load --quick          # a smoke run, about a minute
     .venv/bin/python -m benchmarks.load [--users 50 --seconds 60 --think 5 --trainees 2000
-        --recordings 10000 --ratings 30000 --workers 2 --threads 8 --database-url URL]
+        --recordings 10000 --ratings 30000 --workers 4 --threads 4 --database-url URL]
 """
 
 from __future__ import annotations
@@ -446,8 +446,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--trainees", type=int, default=2000)
     parser.add_argument("--recordings", type=int, default=10000)
     parser.add_argument("--ratings", type=int, default=30000)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
