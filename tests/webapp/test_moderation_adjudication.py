@@ -8,7 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import csrf_token
-from tests.webapp.review_support import VIGNETTES, make_ready_recording, post_rating, rating_form
+from tests.webapp.review_support import (
+    VIGNETTES,
+    make_ready_recording,
+    post_rating,
+    rating_form,
+    tasks_of,
+)
 from webapp.extensions import db
 from webapp.library.services import import_vignettes
 from webapp.models import (
@@ -21,6 +27,7 @@ from webapp.models import (
     Role,
     TaskRole,
 )
+from webapp.moderation import adjudication as adjudication_module
 from webapp.review.allocation import add_task, new_public_code
 from webapp.review.finals import needs_adjudication
 from webapp.review.instruments import get_rating_instrument
@@ -261,3 +268,28 @@ def test_overview_count_awaiting_adjudication_follows_ratings_and_decisions(app,
     assert awaiting_on_overview(educator) == "1"
     assert adjudicate(world, {"score-warmth": "4", "note": "Agreed."}).status_code == 302
     assert awaiting_on_overview(educator) == "0"
+
+
+def test_the_queue_comes_a_page_at_a_time_with_waiting_recordings_first(
+    app, world, make_user, monkeypatch
+):
+    monkeypatch.setattr(adjudication_module, "ADJUDICATION_PAGE_SIZE", 1)
+    # A second disagreement between the same raters, then the first one is fully settled.
+    with app.app_context():
+        later_id = make_ready_recording(make_user(Role.TRAINEE, name="Una Trainee"))
+        db.session.commit()
+        rater_ids = [task.rater_id for task in tasks_of(world["recording_id"])]
+    later_code = allocate(
+        app, later_id, [(rater_ids[0], TaskRole.PRIMARY), (rater_ids[1], TaskRole.SECOND)]
+    )
+    submit(world["first"], later_code, FIRST)
+    submit(world["second"], later_code, SECOND)
+    assert adjudicate(world, {"score-empathy": "3", "score-warmth": "4", "note": "Agreed."})
+
+    first = world["educator"].get("/moderation/adjudication").get_data(as_text=True)
+    assert "<strong>1</strong> recording waiting for a decision, 1 already adjudicated" in first
+    assert later_code in first and world["code"] not in first  # waiting first
+    assert "1–1 of 2 (page 1 of 2)" in first
+    second = world["educator"].get("/moderation/adjudication?page=2").get_data(as_text=True)
+    assert world["code"] in second and later_code not in second
+    assert world["educator"].get("/moderation/adjudication?page=9").status_code == 200

@@ -7,6 +7,7 @@ with method ``adjudicated``; the raw ratings are never touched.  Callers commit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,8 @@ from webapp.models import (
     VignetteVersion,
 )
 from webapp.orm import utcnow
-from webapp.review.coding import CodingState, load_coding_states
+from webapp.reports.memo import memoized
+from webapp.review.coding import CodingState, coding_fingerprint, load_coding_states
 from webapp.review.finals import needs_adjudication
 from webapp.review.instruments import instrument_of
 
@@ -120,12 +122,49 @@ class QueueEntry:
     settled: tuple[str, ...]
 
 
-def list_adjudication_queue() -> list[QueueEntry]:
+ADJUDICATION_PAGE_SIZE = 50  # recordings per page of the adjudication queue
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: tuple[QueueEntry, ...]
+    waiting: int  # recordings with a dimension still to adjudicate, on every page
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * ADJUDICATION_PAGE_SIZE + 1 if self.entries else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.entries) - 1 if self.entries else 0
+
+
+def adjudication_queue_page(page: int = 1) -> QueuePage:
+    """One page of :func:`list_adjudication_queue`, with the counts around it."""
+    everything = list_adjudication_queue()
+    pages = max(1, math.ceil(len(everything) / ADJUDICATION_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = everything[(page - 1) * ADJUDICATION_PAGE_SIZE : page * ADJUDICATION_PAGE_SIZE]
+    waiting = sum(1 for entry in everything if entry.pending)
+    return QueuePage(shown, waiting, len(everything), page, pages)
+
+
+def list_adjudication_queue() -> tuple[QueueEntry, ...]:
     """Double-coded recordings with at least one dimension over the threshold; pending first.
 
-    Read for all recordings at once (:mod:`webapp.review.coding`): the same decisions as
-    :func:`get_coded_pair` and :func:`needs_adjudication`, in a fixed number of queries.
+    With thousands of double-coded recordings this is a few hundred milliseconds of work
+    that changes only when ratings or final scores do, so it is kept under
+    :func:`webapp.review.coding.coding_fingerprint` (treat the result as read-only).
     """
+    return memoized("adjudication_queue", coding_fingerprint(), _list_adjudication_queue)
+
+
+def _list_adjudication_queue() -> tuple[QueueEntry, ...]:
+    # Read for all recordings at once (webapp.review.coding): the same decisions as
+    # get_coded_pair and needs_adjudication, in a fixed number of queries.
     second = sa.select(RatingTask.recording_id).where(RatingTask.role == TaskRole.SECOND)
     states = load_coding_states(second)
     query = (
@@ -139,7 +178,7 @@ def list_adjudication_queue() -> list[QueueEntry]:
         for recording_id, code, title in db.session.execute(query)
         if (entry := _queue_entry(recording_id, code, title, states.get(recording_id)))
     ]
-    return sorted(entries, key=lambda e: (not e.pending, e.recording_id))
+    return tuple(sorted(entries, key=lambda e: (not e.pending, e.recording_id)))
 
 
 def _queue_entry(

@@ -25,11 +25,11 @@ def me() -> Any:
 @bp.route("/")
 @roles_required(*EDUCATORS)
 def index() -> Any:
-    waiting = [e for e in adjudication.list_adjudication_queue() if e.pending]
+    waiting = adjudication.adjudication_queue_page().waiting
     raters = calibration.rater_summaries()
     return render_template(
         "moderation/index.html",
-        waiting=len(waiting),
+        waiting=waiting,
         uncalibrated=sum(1 for r in raters if not (r["result"] and r["result"].is_calibrated)),
         raters=len(raters),
         responses=len(companion.list_responses()),
@@ -42,8 +42,8 @@ def index() -> Any:
 @bp.route("/adjudication")
 @roles_required(*EDUCATORS)
 def adjudication_queue() -> Any:
-    entries = adjudication.list_adjudication_queue()
-    return render_template("moderation/adjudication_queue.html", entries=entries)
+    queue = adjudication.adjudication_queue_page(request.args.get("page", 1, type=int))
+    return render_template("moderation/adjudication_queue.html", queue=queue)
 
 
 @bp.route("/adjudication/<int:recording_id>", methods=["GET", "POST"])
