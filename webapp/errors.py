@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +47,7 @@ TITLES = {
     429: "Too many attempts",
     500: "Something went wrong",
     503: "Temporarily unavailable",
+    507: "Out of storage space",
 }
 
 EXPLANATIONS = {
@@ -57,8 +59,14 @@ EXPLANATIONS = {
     429: "Too many attempts in a short time. Please wait a minute and try again.",
     500: "An unexpected error happened. Nothing was saved. The team has been told.",
     503: "The database is not answering just now. Nothing was saved. Please try again in a minute.",
+    507: (
+        "The server has run out of storage space, so nothing was saved. "
+        "Please tell your course administrator and try again later."
+    ),
 }
 
+# PostgreSQL's SQLSTATE for "disk full" (class 53, insufficient resources).
+POSTGRES_DISK_FULL = "53100"
 # Seconds a client should wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 30
 
@@ -110,6 +118,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(sa.exc.DBAPIError)
     def handle_database_error(error: sa.exc.DBAPIError) -> Any:
+        if database_storage_full(error):
+            _rollback_quietly()
+            app.logger.error("database storage full on %s %s", request.method, request.path)
+            return render_error(507)
         if not database_unavailable(error):
             return handle_crash(error)
         _rollback_quietly()
@@ -132,6 +144,15 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500)
+
+
+def database_storage_full(error: sa.exc.DBAPIError) -> bool:
+    """The database could not write because its disk is full: not an outage that passes
+    by itself, so the user is told storage ran out (507), as for a full upload disk."""
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        return getattr(original, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return getattr(original, "sqlstate", None) == POSTGRES_DISK_FULL
 
 
 def database_unavailable(error: sa.exc.DBAPIError) -> bool:
