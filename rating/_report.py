@@ -12,7 +12,13 @@ from typing import Literal, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from rating._bootstrap import BootstrapResult, bootstrap_ci
+from rating._bootstrap import (
+    BootstrapResult,
+    _fast_resamples,
+    _percentile_result,
+    _UnitDraws,
+    bootstrap_ci,
+)
 from rating._coincidence import gwet_ac, krippendorff_alpha
 from rating._correlation import CorrelationResult, pearson_r
 from rating._icc import ICC_FORMS, ICCResult, icc
@@ -28,6 +34,14 @@ MIN_DOUBLE_CODED = 30
 
 Weights = Literal["linear", "quadratic"]
 T = TypeVar("T")
+
+_FAST_BOOTSTRAP = True
+"""Bootstrap from resampled sums (True) or call each statistic per resample (False).
+
+Both give the same intervals; the switch exists so tests and ``benchmarks/agreement.py``
+can compare the two paths on the same data."""
+
+_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +142,9 @@ def reliability_report(
         Weights of Cohen's kappa and Gwet's AC2.
     bootstrap : bool, default False
         Add percentile bootstrap CIs (resampling recordings) for Pearson r, both alphas,
-        weighted kappa and AC2.  Off by default: it multiplies the run time by
-        ``n_resamples``.
+        weighted kappa and AC2.  Off by default.  The intervals equal
+        :func:`rating.agreement.bootstrap_ci` with the same ``seed`` (same draws, same failed
+        resamples) but are computed from resampled sums, see Notes.
     n_resamples : int, default 1000
         Bootstrap resamples.
     seed : int, optional
@@ -160,6 +175,14 @@ def reliability_report(
     Without bootstrap the report is vectorised and takes well under a second for 10,000
     recordings x 2 raters x 4 dimensions (see ``benchmarks/agreement.py``).  The statistics
     and their formulas are documented in :mod:`rating.agreement`.
+
+    The bootstrap does not recompute each statistic per resample.  Each one is a function of
+    sums over recordings (Pearson r of the first-by-second-coder table, kappa of the same
+    table, alpha of the coincidence matrix, AC2 of per-recording agreement terms and
+    category shares), and a resample's sum is the original per-recording terms weighted by
+    how often each recording was drawn.  So the draws are counted once and every resample's
+    statistic follows from a few small matrix products.  Scores with more than 16 distinct
+    values fall back to calling each statistic per resample.
 
     References
     ----------
@@ -195,9 +218,10 @@ def reliability_report(
     ratings = parse_long_rows(long_rows, scale=scale)
     categories = scale_points(scale)
     settings = _Settings(icc_form, kappa_weights, categories, float(threshold), int(min_n))
+    # One set of draws per number of recordings, shared by every dimension and statistic.
+    draws = _UnitDraws(int(n_resamples), seed) if bootstrap else None
     dimensions = {
-        name: _dimension(data, settings, n_resamples if bootstrap else 0, seed)
-        for name, data in ratings.dimensions.items()
+        name: _dimension(data, settings, draws) for name, data in ratings.dimensions.items()
     }
     pairs = {name: _rater_pairs(data, ratings.raters) for name, data in ratings.dimensions.items()}
     return ReliabilityReport(
@@ -228,7 +252,7 @@ def _attempt(name: str, compute: Callable[[], float], notes: list[str]) -> float
 
 
 def _dimension(
-    data: DimensionRatings, settings: _Settings, n_resamples: int, seed: int | None
+    data: DimensionRatings, settings: _Settings, draws: _UnitDraws | None
 ) -> DimensionReliability:
     notes: list[str] = []
     first, second = data.first_two()
@@ -271,7 +295,7 @@ def _dimension(
             name for name, value in coefficients.items() if value <= settings.threshold
         ),
         warnings=tuple(notes),
-        bootstrap=_bootstraps(data.scores, pair, settings, n_resamples, seed, notes),
+        bootstrap=_bootstraps(data.scores, pair, settings, draws, notes),
     )
 
 
@@ -302,36 +326,54 @@ def _bootstraps(
     slots: FloatArray,
     pair: FloatArray,
     settings: _Settings,
-    n_resamples: int,
-    seed: int | None,
+    draws: _UnitDraws | None,
     notes: list[str],
 ) -> dict[str, BootstrapResult]:
-    if n_resamples == 0 or pair.shape[1] < 2:
+    if draws is None or pair.shape[1] < 2:
         return {}
-    statistics: dict[str, tuple[Callable[[FloatArray], float], FloatArray]] = {
-        "pearson_r": (lambda d: pearson_r(d[0], d[1]).r, pair),
-        "alpha_ordinal": (lambda d: krippendorff_alpha(d, level="ordinal"), slots),
-        "alpha_interval": (lambda d: krippendorff_alpha(d, level="interval"), slots),
+    statistics = _resampled_statistics(settings)
+    resampled = (
+        _fast_resamples(slots, pair, settings.weights, settings.categories, draws)
+        if _FAST_BOOTSTRAP
+        else None
+    )
+    results: dict[str, BootstrapResult] = {}
+    for name, (statistic, on_pair) in statistics.items():
+        data = pair if on_pair else slots
+        try:
+            if resampled is None:
+                results[name] = bootstrap_ci(
+                    statistic, data, unit_axis=1, n_resamples=draws.n_resamples, seed=draws.seed
+                )
+            else:
+                # The estimate comes from the statistic itself, as in bootstrap_ci, so it
+                # fails (and is reported) with the statistic's own message.
+                estimate = float(statistic(data))
+                results[name] = _percentile_result(estimate, resampled[name], _CONFIDENCE)
+        except ValueError as error:
+            notes.append(f"bootstrap of {name} undefined: {error}")
+    return results
+
+
+def _resampled_statistics(
+    settings: _Settings,
+) -> dict[str, tuple[Callable[[FloatArray], float], bool]]:
+    """Each bootstrapped statistic, and whether it takes the first-and-second-coder pair."""
+    return {
+        "pearson_r": (lambda d: pearson_r(d[0], d[1]).r, True),
+        "alpha_ordinal": (lambda d: krippendorff_alpha(d, level="ordinal"), False),
+        "alpha_interval": (lambda d: krippendorff_alpha(d, level="interval"), False),
         "weighted_kappa": (
             lambda d: cohen_kappa(
                 d[0], d[1], weights=settings.weights, categories=settings.categories
             ),
-            pair,
+            True,
         ),
         "gwet_ac2": (
             lambda d: gwet_ac(d, weights=settings.weights, categories=settings.categories),
-            slots,
+            False,
         ),
     }
-    results: dict[str, BootstrapResult] = {}
-    for name, (statistic, data) in statistics.items():
-        try:
-            results[name] = bootstrap_ci(
-                statistic, data, unit_axis=1, n_resamples=n_resamples, seed=seed
-            )
-        except ValueError as error:
-            notes.append(f"bootstrap of {name} undefined: {error}")
-    return results
 
 
 def _rater_pairs(data: DimensionRatings, raters: tuple[str, ...]) -> RaterPairMatrix:
