@@ -273,6 +273,8 @@ def _dimension(
     values["within_one_agreement"] = _attempt(
         "within_one_agreement", lambda: percent_agreement(first, second, tolerance=1), notes
     )
+    # Before the warnings are frozen into the result: a bootstrap that fails adds a note.
+    bootstrap = _bootstraps(data.scores, pair, settings, draws, notes)
     coefficients = {
         "pearson_r": np.nan if pearson is None else pearson.r,
         "icc": np.nan if icc_result is None else icc_result.value,
@@ -295,7 +297,7 @@ def _dimension(
             name for name, value in coefficients.items() if value <= settings.threshold
         ),
         warnings=tuple(notes),
-        bootstrap=_bootstraps(data.scores, pair, settings, draws, notes),
+        bootstrap=bootstrap,
     )
 
 

@@ -206,3 +206,13 @@ def test_unseeded_reports_still_work() -> None:
     report = reliability_report(make_rows(40, seed=2), bootstrap=True, n_resamples=50)
     boot = report.dimensions["warmth"].bootstrap
     assert all(b.ci_low <= b.ci_high for b in boot.values())
+
+
+def test_a_bootstrap_that_cannot_be_computed_is_named_in_the_warnings() -> None:
+    # Half points on a whole-point scale: weighted kappa and AC2 refuse the data, so their
+    # bootstraps are undefined too, and the report must say so rather than drop them.
+    rows = make_rows(60, seed=4, step=0.5)
+    report = reliability_report(rows, scale=(1, 5), bootstrap=True, n_resamples=50, seed=1)
+    warnings = report.dimensions["warmth"].warnings
+    assert any(w.startswith("bootstrap of weighted_kappa undefined") for w in warnings)
+    assert "weighted_kappa" not in report.dimensions["warmth"].bootstrap
