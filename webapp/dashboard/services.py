@@ -17,7 +17,6 @@ few sessions for an interval" and shows only the raw difference latest − first
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -34,6 +33,7 @@ from webapp.dashboard.data import (
     list_trainees,
     select_adjudication_candidates,
 )
+from webapp.paging import page_of
 from webapp.reports.memo import memoized
 from webapp.review.coding import coding_fingerprint, load_coding_states
 
@@ -83,30 +83,20 @@ def build_overview(slug: str, filters: Filters, page: int = 1) -> dict[str, Any]
     Only the scores of the trainees on the page are read, so the page costs the same with
     a cohort of twenty or an organisation of thousands.
     """
-    everyone = list_trainees(filters.cohort_id)
-    pages = max(1, math.ceil(len(everyone) / OVERVIEW_PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    shown = everyone[(page - 1) * OVERVIEW_PAGE_SIZE : page * OVERVIEW_PAGE_SIZE]
-    rows = get_score_rows(slug, filters, trainee_ids=[tid for tid, _, _ in shown])
+    shown = page_of(list_trainees(filters.cohort_id), page, OVERVIEW_PAGE_SIZE)
+    rows = get_score_rows(slug, filters, trainee_ids=[tid for tid, _, _ in shown.items])
     by_trainee: dict[int, list[ScoreRow]] = defaultdict(list)
     for row in rows:
         by_trainee[row.trainee_id].append(row)
     trainees = [
         {"id": tid, "name": name, "cells": latest_by_dimension(by_trainee.get(tid, []))}
-        for tid, name, _ in shown
+        for tid, name, _ in shown.items
     ]
-    first = (page - 1) * OVERVIEW_PAGE_SIZE
     return {
         "dimensions": list_dimensions(slug, filters),
         "trainees": trainees,
         "pending": build_pending(),
-        "paging": {
-            "page": page,
-            "pages": pages,
-            "total": len(everyone),
-            "first": first + 1,
-            "last": first + len(shown),
-        },
+        "paging": shown,
     }
 
 

@@ -7,7 +7,6 @@ with method ``adjudicated``; the raw ratings are never touched.  Callers commit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from webapp.models import (
     VignetteVersion,
 )
 from webapp.orm import utcnow
+from webapp.paging import Page, page_of
 from webapp.reports.memo import memoized
 from webapp.review.coding import CodingState, coding_fingerprint, load_coding_states
 from webapp.review.finals import needs_adjudication
@@ -125,31 +125,11 @@ class QueueEntry:
 ADJUDICATION_PAGE_SIZE = 50  # recordings per page of the adjudication queue
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    entries: tuple[QueueEntry, ...]
-    waiting: int  # recordings with a dimension still to adjudicate, on every page
-    total: int
-    page: int
-    pages: int
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * ADJUDICATION_PAGE_SIZE + 1 if self.entries else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.entries) - 1 if self.entries else 0
-
-
-def adjudication_queue_page(page: int = 1) -> QueuePage:
-    """One page of :func:`list_adjudication_queue`, with the counts around it."""
+def adjudication_queue_page(page: int = 1) -> tuple[Page[QueueEntry], int]:
+    """One page of :func:`list_adjudication_queue`, and how many recordings in all wait."""
     everything = list_adjudication_queue()
-    pages = max(1, math.ceil(len(everything) / ADJUDICATION_PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    shown = everything[(page - 1) * ADJUDICATION_PAGE_SIZE : page * ADJUDICATION_PAGE_SIZE]
     waiting = sum(1 for entry in everything if entry.pending)
-    return QueuePage(shown, waiting, len(everything), page, pages)
+    return page_of(everything, page, ADJUDICATION_PAGE_SIZE), waiting
 
 
 def list_adjudication_queue() -> tuple[QueueEntry, ...]:

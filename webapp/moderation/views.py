@@ -25,7 +25,7 @@ def me() -> Any:
 @bp.route("/")
 @roles_required(*EDUCATORS)
 def index() -> Any:
-    waiting = adjudication.adjudication_queue_page().waiting
+    _, waiting = adjudication.adjudication_queue_page()
     raters = calibration.rater_summaries()
     return render_template(
         "moderation/index.html",
@@ -42,8 +42,8 @@ def index() -> Any:
 @bp.route("/adjudication")
 @roles_required(*EDUCATORS)
 def adjudication_queue() -> Any:
-    queue = adjudication.adjudication_queue_page(request.args.get("page", 1, type=int))
-    return render_template("moderation/adjudication_queue.html", queue=queue)
+    queue, waiting = adjudication.adjudication_queue_page(request.args.get("page", 1, type=int))
+    return render_template("moderation/adjudication_queue.html", queue=queue, waiting=waiting)
 
 
 @bp.route("/adjudication/<int:recording_id>", methods=["GET", "POST"])

@@ -11,7 +11,6 @@ same reason is harmless too.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -36,6 +35,7 @@ from webapp.models import (
     User,
 )
 from webapp.orm import utcnow
+from webapp.paging import Page, page_number
 from webapp.review.finals import update_final_scores
 from webapp.review.instruments import instrument_of
 
@@ -77,25 +77,7 @@ def get_rater_task(rater: User, code: str) -> RatingTask:
     return task
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    """One page of a rater's open or submitted tasks."""
-
-    tasks: list[RatingTask]
-    total: int
-    page: int
-    pages: int
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * QUEUE_PAGE_SIZE + 1 if self.tasks else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.tasks) - 1 if self.tasks else 0
-
-
-def list_queue(rater: User, status: TaskStatus, page: int = 1) -> QueuePage:
+def list_queue(rater: User, status: TaskStatus, page: int = 1) -> Page[RatingTask]:
     """One page of the rater's open tasks (in their stable shuffled order) or submitted
     tasks (most recently submitted first).
 
@@ -104,8 +86,7 @@ def list_queue(rater: User, status: TaskStatus, page: int = 1) -> QueuePage:
     """
     mine = (RatingTask.rater_id == rater.id, RatingTask.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(RatingTask).where(*mine))
-    pages = max(1, math.ceil((total or 0) / QUEUE_PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page = page_number(page, total or 0, QUEUE_PAGE_SIZE)
     order = (
         (RatingTask.sort_key, RatingTask.id)
         if status == TaskStatus.OPEN
@@ -130,7 +111,7 @@ def list_queue(rater: User, status: TaskStatus, page: int = 1) -> QueuePage:
         .load_only(Rating.task_id, Rating.version, Rating.status)
         .options(so.lazyload(Rating.scores), so.lazyload(Rating.evidence)),
     )
-    return QueuePage(list(db.session.scalars(query)), total or 0, page, pages)
+    return Page(list(db.session.scalars(query)), total or 0, page, QUEUE_PAGE_SIZE)
 
 
 def record_view(task: RatingTask, *, as_json: bool = False) -> None:

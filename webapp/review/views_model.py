@@ -13,9 +13,10 @@ from typing import Any
 from flask import url_for
 
 from webapp.models import Rating, RatingStatus, RatingTask, Segment, TaskStatus
+from webapp.paging import Page
 from webapp.practice.storage import playback_path
 from webapp.review.instruments import instrument_of
-from webapp.review.services import QueuePage, RatingInput
+from webapp.review.services import RatingInput
 
 SPEAKER_LABELS = {"worker": "Worker", "client": "Parent"}
 
@@ -35,10 +36,10 @@ def rater_item(task: RatingTask) -> dict[str, Any]:
     }
 
 
-def queue_view(queue: QueuePage) -> dict[str, Any]:
+def queue_view(queue: Page[RatingTask]) -> dict[str, Any]:
     """One page of a rater's queue, with what its pager needs."""
     return {
-        "rows": [rater_item(task) for task in queue.tasks],
+        "rows": [rater_item(task) for task in queue.items],
         "total": queue.total,
         "page": queue.page,
         "pages": queue.pages,
