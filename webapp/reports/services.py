@@ -166,6 +166,28 @@ def group_rows(
     return grouped
 
 
+def comparison_groups(
+    slug: str,
+    cohorts: Sequence[str],
+    *,
+    against_rest: bool = False,
+    start: date | None = None,
+    end: date | None = None,
+) -> tuple[list[str], dict[str, dict[str, list[float]]]]:
+    """The groups in display order, and dimension -> group -> final scores, for a
+    comparison of ``cohorts`` (or one cohort against the rest)."""
+    if against_rest and len(cohorts) != 1:
+        raise InvalidInput("Choose exactly one cohort to compare with everyone else.")
+    if not against_rest and len(cohorts) < 2:
+        raise InvalidInput("Choose at least two cohorts, or one cohort against the rest.")
+    # Against the rest every trainee counts; otherwise only the chosen cohorts' are read.
+    counts = count_final_scores(
+        slug, start=start, end=end, cohorts=None if against_rest else cohorts
+    )
+    order = [*cohorts, REST] if against_rest else list(cohorts)
+    return order, group_rows(counts, cohorts, against_rest=against_rest)
+
+
 def build_comparison(
     slug: str,
     cohorts: Sequence[str],
@@ -175,16 +197,9 @@ def build_comparison(
     end: date | None = None,
 ) -> dict[str, Any]:
     """Group comparison of final scores, per dimension, in 'Mean (SD), n, t, p' form."""
-    if against_rest and len(cohorts) != 1:
-        raise InvalidInput("Choose exactly one cohort to compare with everyone else.")
-    if not against_rest and len(cohorts) < 2:
-        raise InvalidInput("Choose at least two cohorts, or one cohort against the rest.")
-    # Against the rest every trainee counts; otherwise only the chosen cohorts' are read.
-    counts = count_final_scores(
-        slug, start=start, end=end, cohorts=None if against_rest else cohorts
+    order, grouped = comparison_groups(
+        slug, cohorts, against_rest=against_rest, start=start, end=end
     )
-    grouped = group_rows(counts, cohorts, against_rest=against_rest)
-    order = [*cohorts, REST] if against_rest else list(cohorts)
     return {
         "instrument": slug,
         "groups": order,

@@ -40,8 +40,8 @@ from webapp.review.finals import update_final_scores
 from webapp.review.instruments import instrument_of
 
 MAX_NOTE_CHARS = 5000
-QUEUE_PAGE_SIZE = 25  # tasks per page of a rater's queue, open and submitted alike
 MAX_REASON_CHARS = 2000
+QUEUE_PAGE_SIZE = 25  # tasks per page of a rater's queue, open and submitted alike
 MODES = {str(mode) for mode in RatingMode}
 
 
